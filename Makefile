@@ -1,0 +1,33 @@
+# curatedrl: `make demo` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# The CPU wheel of torch lies on this machine's disk; a bare `torch` would pull a CUDA build.
+TORCH ?= torch==2.13.0
+
+.PHONY: install test test-slow lint demo clean-venv
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install curatedrl with its dev tools
+
+test: $(STAMP)  ## the default test suite (slow learning tests excluded)
+	$(BIN)/python -m pytest -q
+
+test-slow: $(STAMP)  ## only the slow, opt-in learning tests
+	$(BIN)/python -m pytest -q -m slow
+
+lint: $(STAMP)
+	$(BIN)/python -m flake8 .
+
+demo: $(STAMP)  ## the main job on the embedded default dataset (no download)
+	$(BIN)/curatedrl demo
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,171 @@
+"""Episode-first storage: ``EpisodeDataset`` holds packed steps plus episode offsets.
+
+Steps of all episodes are concatenated (no padding); episode ``i`` covers rows
+``offsets[i]:offsets[i + 1]``. Terminations and truncations stay separate, as in Minari.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from curatedrl.errors import CuratedRLError
+
+
+@dataclass
+class DatasetMetadata:
+    """What a dataset says about itself.
+
+    Attributes:
+        dataset_id: Minari id (``namespace/name-vN``) or the path of a D4RL-format file.
+        source: ``"minari"`` or ``"d4rl"``.
+        eval_env_id: Gymnasium id of the evaluation environment.
+        eval_env_kwargs: keyword arguments for ``gymnasium.make`` of the evaluation environment.
+        obs_dim: observation size.
+        act_dim: action size.
+        action_low, action_high: action bounds (lists of floats).
+        ref_min_score, ref_max_score: reference returns for the normalised score (None if unknown).
+        extra: anything else the source recorded (algorithm name, seed, commit, ...).
+    """
+
+    dataset_id: str
+    source: str
+    eval_env_id: str
+    eval_env_kwargs: dict[str, Any]
+    obs_dim: int
+    act_dim: int
+    action_low: list[float]
+    action_high: list[float]
+    ref_min_score: float | None = None
+    ref_max_score: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class EpisodeDataset:
+    """Packed steps of whole episodes.
+
+    Attributes:
+        observations: (N, obs_dim) float32, the observation each action was taken in.
+        actions: (N, act_dim) float32.
+        rewards: (N,) float32.
+        terminations: (N,) bool, true at the last step of an episode that ended in a terminal state.
+        truncations: (N,) bool, true at the last step of an episode cut by a time limit or the data.
+        next_observations: (N, obs_dim) float32, the observation after each step.
+        offsets: (E + 1,) int64 episode boundaries, ``offsets[0] == 0``, ``offsets[-1] == N``.
+        metadata: ``DatasetMetadata``.
+    """
+
+    observations: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    terminations: np.ndarray
+    truncations: np.ndarray
+    next_observations: np.ndarray
+    offsets: np.ndarray
+    metadata: DatasetMetadata
+
+    def __post_init__(self) -> None:
+        n = len(self.rewards)
+        if len(self.offsets) < 2:
+            raise CuratedRLError(f"dataset {self.metadata.dataset_id!r} holds no episodes")
+        if self.offsets[0] != 0 or self.offsets[-1] != n or np.any(np.diff(self.offsets) <= 0):
+            raise ValueError("offsets must rise strictly from 0 to the number of steps")
+        for name in ("observations", "actions", "terminations", "truncations",
+                     "next_observations"):
+            if len(getattr(self, name)) != n:
+                raise CuratedRLError(
+                    f"dataset {self.metadata.dataset_id!r}: {name} has {len(getattr(self, name))} "
+                    f"rows but rewards has {n}; every per-step array needs one row per step"
+                )
+
+    @property
+    def num_episodes(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def num_steps(self) -> int:
+        return len(self.rewards)
+
+    @cached_property
+    def lengths(self) -> np.ndarray:
+        """(E,) number of steps of each episode."""
+        return np.diff(self.offsets)
+
+    @cached_property
+    def returns(self) -> np.ndarray:
+        """(E,) undiscounted return of each episode (float64 sums)."""
+        return np.add.reduceat(self.rewards.astype(np.float64), self.offsets[:-1])
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 (first 16 hex digits) of the step arrays and episode boundaries."""
+        h = hashlib.sha256()
+        for a in (self.observations, self.actions, self.rewards, self.terminations,
+                  self.truncations, self.next_observations, self.offsets):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()[:16]
+
+    def episode(self, i: int) -> dict[str, np.ndarray]:
+        """The steps of episode ``i`` as a dict of arrays."""
+        s, e = self.offsets[i], self.offsets[i + 1]
+        return {
+            "observations": self.observations[s:e],
+            "actions": self.actions[s:e],
+            "rewards": self.rewards[s:e],
+            "terminations": self.terminations[s:e],
+            "truncations": self.truncations[s:e],
+            "next_observations": self.next_observations[s:e],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Counts, return statistics, reference scores and evaluation env."""
+        r = self.returns
+        m = self.metadata
+        return {
+            "dataset": m.dataset_id,
+            "source": m.source,
+            "episodes": self.num_episodes,
+            "steps": self.num_steps,
+            "return_mean": float(r.mean()),
+            "return_std": float(r.std()),
+            "return_min": float(r.min()),
+            "return_max": float(r.max()),
+            "length_mean": float(self.lengths.mean()),
+            "terminations": int(self.terminations.sum()),
+            "truncations": int(self.truncations.sum()),
+            "ref_min_score": m.ref_min_score,
+            "ref_max_score": m.ref_max_score,
+            "eval_env": m.eval_env_id,
+            "eval_env_kwargs": m.eval_env_kwargs,
+            "obs_dim": m.obs_dim,
+            "act_dim": m.act_dim,
+            "content_hash": self.content_hash,
+        }
+
+
+def from_episodes(episodes: list[dict[str, np.ndarray]], metadata: DatasetMetadata
+                  ) -> EpisodeDataset:
+    """Pack a list of per-episode dicts (keys as ``EpisodeDataset.episode``) into a dataset."""
+    if not episodes:
+        raise CuratedRLError(f"dataset {metadata.dataset_id!r} holds no episodes")
+    lengths = [len(ep["rewards"]) for ep in episodes]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+
+    def cat(key: str, dtype) -> np.ndarray:
+        return np.concatenate([np.asarray(ep[key], dtype=dtype) for ep in episodes])
+
+    return EpisodeDataset(
+        observations=cat("observations", np.float32),
+        actions=cat("actions", np.float32),
+        rewards=cat("rewards", np.float32),
+        terminations=cat("terminations", bool),
+        truncations=cat("truncations", bool),
+        next_observations=cat("next_observations", np.float32),
+        offsets=offsets,
+        metadata=metadata,
+    )

@@ -1,0 +1,24 @@
+"""``load(spec)``: one entry point for Minari ids and D4RL-format files."""
+
+from __future__ import annotations
+
+from curatedrl.datasets.d4rl import is_d4rl_path, load_d4rl
+from curatedrl.datasets.episodes import EpisodeDataset
+from curatedrl.datasets.minari_io import load_minari
+from curatedrl.datasets.validate import check_finite
+
+
+def load(spec: str, env: str | None = None) -> EpisodeDataset:
+    """Load a dataset by Minari id (``namespace/name-vN``) or D4RL-format file path.
+
+    Args:
+        spec: a locally stored Minari dataset id, or the path of a ``.hdf5`` file in D4RL format.
+        env: for D4RL files whose name does not start with the env (hopper, halfcheetah, walker2d,
+            ant), the env family.
+
+    Raises:
+        CuratedRLError: unknown or malformed id, unreadable file, missing keys, NaN/inf values.
+    """
+    ds = load_d4rl(spec, env) if is_d4rl_path(spec) else load_minari(spec)
+    check_finite(ds)
+    return ds

@@ -1,0 +1,44 @@
+"""Evaluation environments built from dataset metadata."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any, Callable
+
+import gymnasium as gym
+import numpy as np
+
+from curatedrl.datasets.episodes import DatasetMetadata, EpisodeDataset
+from curatedrl.datasets.validate import check_env_shapes
+
+# MuJoCo appends warnings to MUJOCO_LOG.TXT in the working directory; keep them out of the repo.
+os.environ.setdefault("MUJOCO_LOG_DIR", os.path.join(os.path.expanduser("~"), ".cache"))
+
+
+def env_fn(env_id: str, env_kwargs: dict[str, Any] | None = None) -> Callable[[], gym.Env]:
+    """A no-argument constructor of ``env_id`` (for vector envs and worker processes)."""
+    kwargs = dict(env_kwargs or {})
+
+    def make() -> gym.Env:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return gym.make(env_id, **kwargs)
+
+    return make
+
+
+def make_env(meta: DatasetMetadata) -> gym.Env:
+    """The evaluation env a dataset's metadata names."""
+    return env_fn(meta.eval_env_id, meta.eval_env_kwargs)()
+
+
+def check_dataset_env(ds: EpisodeDataset) -> None:
+    """Refuse a dataset whose observation or action size differs from its evaluation env's."""
+    env = make_env(ds.metadata)
+    try:
+        obs_dim = int(np.prod(env.observation_space.shape))
+        act_dim = int(np.prod(env.action_space.shape))
+    finally:
+        env.close()
+    check_env_shapes(ds, obs_dim, act_dim)
