@@ -49,6 +49,17 @@ def _demo(args: argparse.Namespace) -> None:
     print(table(rows, ["view", "episodes", "distinct", "steps", "return_mean"]))
 
 
+def _policies_train(args: argparse.Namespace) -> None:
+    from curatedrl.datasets.train_behaviour import ENVS, evaluate_checkpoints, train
+
+    for env_key in (args.env or list(ENVS)):
+        train(env_key, steps=args.steps, seed=args.seed, checkpoint_every=args.checkpoint_every)
+        card = evaluate_checkpoints(env_key, episodes=args.eval_episodes)
+        best = card["checkpoints"][card["expert_checkpoint"]]
+        print(f"{env_key}: expert {card['expert_checkpoint']} return "
+              f"{best['return_mean']:.1f} ± {best['return_std']:.1f}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="curatedrl",
@@ -69,6 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="env family of a D4RL file whose name does not say it "
                         "(hopper, halfcheetah, walker2d, ant)")
     p.set_defaults(func=_datasets_show)
+
+    p = sub.add_parser("policies", help="behaviour policies that generate the suite's datasets")
+    pol_sub = p.add_subparsers(dest="policies_command", required=True, metavar="ACTION")
+    p = pol_sub.add_parser("train", help="train (or resume) PPO behaviour policies, export "
+                                         "actor checkpoints and write the policy cards")
+    p.add_argument("--env", action="append", choices=["hopper", "halfcheetah", "walker2d"],
+                   help="env to train (repeatable; default: all three)")
+    p.add_argument("--steps", type=int, default=1_000_000, help="training steps per env")
+    p.add_argument("--seed", type=int, default=0, help="training seed")
+    p.add_argument("--checkpoint-every", type=int, default=25_000,
+                   help="export an actor checkpoint every this many steps")
+    p.add_argument("--eval-episodes", type=int, default=20,
+                   help="deterministic evaluation episodes per checkpoint for the policy card")
+    p.set_defaults(func=_policies_train)
 
     p = sub.add_parser("demo", help="the main job on the embedded default dataset (made on first "
                                     "use, no download)")

@@ -1,0 +1,102 @@
+"""Behaviour policies the project ships: actor-only safetensors checkpoints, no pickle.
+
+A checkpoint holds the observation normalisation of training (``obs_mean``, ``obs_var``), the
+actor MLP (``layer{i}.weight``, ``layer{i}.bias``, ReLU between layers) and ``log_std``; its
+safetensors metadata records the env id and the training step. Loading needs torch and
+safetensors only (no RL library).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, safe_open, save_file
+
+POLICY_DIR = Path(__file__).resolve().parents[1] / "policies"
+OBS_CLIP = 10.0  # VecNormalize's default clip
+OBS_EPS = 1e-8
+
+
+def checkpoint_name(step: int) -> str:
+    return f"step_{step:08d}.safetensors"
+
+
+def save_actor(path: str | Path, tensors: dict[str, torch.Tensor], env_id: str, step: int,
+               dtype: torch.dtype = torch.float16) -> None:
+    """Write an actor checkpoint (weights in ``dtype``, normalisation stats in float32)."""
+    out = {k: (v.detach().cpu().to(torch.float32 if k.startswith("obs_") else dtype)).contiguous()
+           for k, v in tensors.items()}
+    path = Path(path)
+    tmp = path.with_suffix(".tmp")
+    save_file(out, str(tmp), metadata={"env_id": env_id, "step": str(step)})
+    tmp.replace(path)
+
+
+def checkpoint_metadata(path: str | Path) -> dict[str, str]:
+    with safe_open(str(path), framework="pt") as f:
+        return dict(f.metadata() or {})
+
+
+class BehaviourPolicy:
+    """A shipped actor as a batch policy (``obs (n, d) -> actions (n, a)``).
+
+    Args:
+        path: the safetensors checkpoint.
+        stochastic: sample from the Gaussian (as during training) instead of taking its mean.
+        seed: seed of the sampling noise.
+    """
+
+    def __init__(self, path: str | Path, stochastic: bool = False, seed: int = 0):
+        self.path = Path(path)
+        t = {k: v.to(torch.float32) for k, v in load_file(str(self.path)).items()}
+        meta = checkpoint_metadata(self.path)
+        self.env_id = meta["env_id"]
+        self.step = int(meta["step"])
+        self.obs_mean, self.obs_var = t["obs_mean"], t["obs_var"]
+        n_layers = len([k for k in t if k.startswith("layer") and k.endswith(".weight")])
+        self.layers = [(t[f"layer{i}.weight"], t[f"layer{i}.bias"]) for i in range(n_layers)]
+        self.log_std = t["log_std"]
+        self.stochastic = stochastic
+        self.rng = np.random.default_rng(seed)
+
+    @torch.no_grad()
+    def mean(self, obs: np.ndarray) -> np.ndarray:
+        x = torch.as_tensor(np.asarray(obs, dtype=np.float32))
+        x = ((x - self.obs_mean) / torch.sqrt(self.obs_var + OBS_EPS)).clamp(-OBS_CLIP, OBS_CLIP)
+        for i, (w, b) in enumerate(self.layers):
+            x = torch.nn.functional.linear(x, w, b)
+            if i < len(self.layers) - 1:
+                x = torch.relu(x)
+        return x.numpy()
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        mu = self.mean(obs)
+        if not self.stochastic:
+            return mu
+        std = np.exp(self.log_std.numpy())
+        return mu + std * self.rng.standard_normal(mu.shape).astype(np.float32)
+
+
+def env_dir(env_key: str, root: Path = POLICY_DIR) -> Path:
+    return root / env_key
+
+
+def list_checkpoints(env_key: str, root: Path = POLICY_DIR) -> list[Path]:
+    """The env's checkpoints in training order."""
+    return sorted(env_dir(env_key, root).glob("step_*.safetensors"))
+
+
+def read_card(env_key: str, root: Path = POLICY_DIR) -> dict[str, Any]:
+    path = env_dir(env_key, root) / "card.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def write_card(env_key: str, card: dict[str, Any], root: Path = POLICY_DIR) -> None:
+    path = env_dir(env_key, root) / "card.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
