@@ -60,6 +60,41 @@ def _policies_train(args: argparse.Namespace) -> None:
               f"{best['return_mean']:.1f} ± {best['return_std']:.1f}")
 
 
+def parse_sets(items: list[str]) -> dict:
+    """``key=value`` pairs; values are read as YAML scalars or lists (``1e-3``, ``[90, 95]``)."""
+    import yaml
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CuratedRLError(f"--set needs key=value, got {item!r}")
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise CuratedRLError(f"--set {key}: cannot read value {value!r}") from None
+    return out
+
+
+def _train(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from curatedrl.benchmarks.train import train
+
+    overrides = parse_sets(args.set or [])
+    for key in ("steps", "device", "eval_every", "eval_episodes", "final_eval_episodes",
+                "batch_size"):
+        value = getattr(args, key)
+        if value is not None:
+            overrides[key] = value
+    final = train(args.algo, args.dataset, args.seed, overrides,
+                  Path(args.out) if args.out else None, use_wandb=args.wandb,
+                  wandb_group=args.wandb_group)
+    print(f"{args.algo} on {args.dataset} (seed {args.seed}): normalised score "
+          f"{final['normalized_score_last']:.1f} (best {final['normalized_score_best']:.1f}), "
+          f"return {final['return_last']:.1f}; run directory {final['run_dir']}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="curatedrl",
@@ -80,6 +115,40 @@ def build_parser() -> argparse.ArgumentParser:
                    help="env family of a D4RL file whose name does not say it "
                         "(hopper, halfcheetah, walker2d, ant)")
     p.set_defaults(func=_datasets_show)
+
+    p = sub.add_parser(
+        "train", help="train one algorithm on one dataset and write its run directory",
+        description="Train one algorithm on one dataset. The run directory receives config.yaml "
+                    "(fully resolved), metrics.csv (train/* every 10 steps), eval.csv "
+                    "(periodic and final evaluations), final.json and checkpoint.pt.")
+    p.add_argument("--algo", required=True,
+                   help="algorithm name from the registry (bc, filtered_bc, iw_bc, sft_q, "
+                        "iw_bc_q, ...)")
+    p.add_argument("--dataset", required=True,
+                   help="Minari dataset id or D4RL-format .hdf5 file")
+    p.add_argument("--seed", type=int, default=0, help="seed of training and evaluation")
+    p.add_argument("--steps", type=int, default=None,
+                   help="gradient steps (default: the algorithm's config; two-stage algorithms "
+                        "count stage 2 only, stage 1 is ref_steps)")
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=None,
+                   help="episodes (episode-level algorithms) or transitions per batch")
+    p.add_argument("--eval-every", dest="eval_every", type=int, default=None,
+                   help="evaluate every this many steps (default 500; 0: only at the end)")
+    p.add_argument("--eval-episodes", dest="eval_episodes", type=int, default=None,
+                   help="episodes per periodic evaluation (default 10)")
+    p.add_argument("--final-eval-episodes", dest="final_eval_episodes", type=int, default=None,
+                   help="episodes of the final evaluation (default 100)")
+    p.add_argument("--device", default=None, help="torch device: cpu (default), cuda, cuda:1")
+    p.add_argument("--out", default=None,
+                   help="run directory (default runs/<algo>/<dataset>/seed<N>)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override any config field, e.g. --set lr=1e-4 --set "
+                        "percentiles=[80,90]; repeatable; unknown keys are refused")
+    p.add_argument("--wandb", action="store_true",
+                   help="mirror config and train/*, eval/* metrics to Weights & Biases "
+                        "(offline unless WANDB_MODE says otherwise)")
+    p.add_argument("--wandb-group", default=None, help="W&B group of the run")
+    p.set_defaults(func=_train)
 
     p = sub.add_parser("policies", help="behaviour policies that generate the suite's datasets")
     pol_sub = p.add_subparsers(dest="policies_command", required=True, metavar="ACTION")

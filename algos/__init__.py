@@ -1,0 +1,16 @@
+"""Algorithms. ``ALGOS`` is the registry: adding one is a file, a line here and its configs."""
+
+from curatedrl.algos.base import Algorithm, BaseConfig, config_from_dict
+from curatedrl.algos.bc import BC
+from curatedrl.algos.filtered_bc import FilteredBC
+from curatedrl.algos.iw_bc import IWBC
+from curatedrl.algos.iw_bc_q import IWBCQ
+from curatedrl.algos.sft_q import SFTQ
+
+ALGOS: dict[str, type[Algorithm]] = {
+    "bc": BC,
+    "filtered_bc": FilteredBC,
+    "iw_bc": IWBC,
+    "sft_q": SFTQ,
+    "iw_bc_q": IWBCQ,
+}

@@ -44,7 +44,8 @@ class EpisodeBatch:
     Attributes:
         observations, actions, rewards, terminations, truncations: (S, ·) packed steps.
         segment: (S,) int64, the batch position of each step's episode.
-        lengths: (n,) int64 episode lengths.
+        lengths: (n,) int64 rows of each episode in the batch: its length, or the number of
+            subsampled steps.
         episodes: (n,) int64 episode indices into the dataset.
     """
 
@@ -168,9 +169,21 @@ class DeviceBuffer:
                                  device=self.device)
         return torch.multinomial(self.episode_probs, n, replacement=True, generator=generator)
 
-    def sample_episodes(self, n: int, generator: torch.Generator) -> EpisodeBatch:
-        """``n`` whole episodes of the view, packed."""
-        return self.gather_episodes(self.sample_episode_ids(n, generator))
+    def sample_episodes(self, n: int, generator: torch.Generator,
+                        steps_per_episode: int | None = None) -> EpisodeBatch:
+        """``n`` episodes of the view, packed: whole, or ``steps_per_episode`` steps drawn
+        uniformly (with replacement) from each, an unbiased sample of per-episode step means
+        that costs no host sync."""
+        ids = self.sample_episode_ids(n, generator)
+        if steps_per_episode is None:
+            return self.gather_episodes(ids)
+        k = steps_per_episode
+        u = torch.rand((n, k), generator=generator, device=self.device)
+        lengths = self.lengths[ids]
+        within = torch.minimum((u * lengths[:, None]).long(), lengths[:, None] - 1)
+        idx = (self.starts[ids][:, None] + within).reshape(-1)
+        return self._batch(idx, torch.arange(n, device=self.device).repeat_interleave(k),
+                           torch.full((n,), k, device=self.device), ids)
 
     def gather_episodes(self, ids: torch.Tensor) -> EpisodeBatch:
         """The whole episodes at positions ``ids`` of the view's table, packed."""
@@ -179,6 +192,10 @@ class DeviceBuffer:
         segment = torch.repeat_interleave(torch.arange(len(ids), device=self.device), lengths)
         first = torch.cumsum(lengths, 0) - lengths
         idx = starts[segment] + torch.arange(len(segment), device=self.device) - first[segment]
+        return self._batch(idx, segment, lengths, ids)
+
+    def _batch(self, idx: torch.Tensor, segment: torch.Tensor, lengths: torch.Tensor,
+               ids: torch.Tensor) -> EpisodeBatch:
         return EpisodeBatch(
             observations=self.observations[idx],
             actions=self.actions[idx],

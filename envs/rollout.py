@@ -44,9 +44,11 @@ def _vector_env(env_id: str, env_kwargs: dict[str, Any] | None, num_envs: int, m
 def run_episodes(
     env_id: str,
     policy: Policy,
-    episodes: int,
+    episodes: int | None,
     seed: int,
     *,
+    max_steps: int | None = None,
+    cut: bool = True,
     env_kwargs: dict[str, Any] | None = None,
     num_envs: int = 8,
     mode: str = "sync",
@@ -58,60 +60,88 @@ def run_episodes(
     Args:
         env_id, env_kwargs: the Gymnasium env.
         policy: batch policy; actions are clipped to the action space.
-        episodes: number of episodes; episode ``i`` uses reset seed ``seed + i``.
-        num_envs: sub-envs stepped together (at most ``episodes``).
+        episodes: number of episodes; episode ``i`` uses reset seed ``seed + i``. None with
+            ``max_steps``: as many as fit.
+        max_steps: stop once this many steps are taken in all; episodes still running then are
+            cut and their last step marked truncated (as D4RL's fixed-size datasets are).
+        cut: with ``max_steps``, False lets the running episodes finish instead (no new ones
+            start), so the total can exceed ``max_steps`` by up to ``num_envs`` episodes.
+        num_envs: sub-envs stepped together.
         mode: ``"sync"`` (one process) or ``"async"`` (one process per sub-env).
         record: keep every transition (for writing datasets).
-        progress: show a progress bar over finished episodes.
+        progress: show a progress bar (episodes, or steps with ``max_steps``).
     """
-    if episodes < 1:
-        raise ValueError(f"episodes must be >= 1, got {episodes}")
-    n = max(1, min(num_envs, episodes))
+    if episodes is None and max_steps is None:
+        raise ValueError("give episodes, max_steps or both")
+    if (episodes is not None and episodes < 1) or (max_steps is not None and max_steps < 1):
+        raise ValueError(f"episodes and max_steps must be >= 1, got {episodes}, {max_steps}")
+    limit = episodes if episodes is not None else np.iinfo(np.int64).max
+    n = max(1, min(num_envs, limit))
     env = _vector_env(env_id, env_kwargs, n, mode)
     low, high = env.single_action_space.low, env.single_action_space.high
-    returns = np.zeros(episodes)
-    lengths = np.zeros(episodes, dtype=np.int64)
-    recorded: list[dict[str, np.ndarray] | None] = [None] * episodes
+    returns: list[float] = [0.0] * n
+    lengths: list[int] = [0] * n
+    recorded: dict[int, dict[str, np.ndarray]] = {}
     slot = np.arange(n)  # episode each sub-env runs; -1 once idle
     traces: list[list] = [[] for _ in range(n)]
-    next_episode = n
-    bar = tqdm(total=episodes, desc="episodes", disable=not progress, leave=False)
+    next_episode, total = n, 0
+    bar = tqdm(total=max_steps or episodes, desc="steps" if max_steps else "episodes",
+               disable=not progress, leave=False)
+
+    def finish(i: int) -> None:
+        if record:
+            recorded[int(slot[i])] = _pack(traces[i])
+            traces[i] = []
+
     try:
         obs, _ = env.reset(seed=[seed + i for i in range(n)])
-        done_count = 0
-        while done_count < episodes:
+        while np.any(slot >= 0):
             act = np.clip(np.asarray(policy(obs.astype(np.float32)), dtype=np.float32), low, high)
             nobs, rew, term, trunc, _ = env.step(act)
-            active = slot >= 0
-            returns[slot[active]] += rew[active]
-            lengths[slot[active]] += 1
-            if record:
-                for i in np.flatnonzero(active):
+            active = np.flatnonzero(slot >= 0)
+            for i in active:
+                returns[slot[i]] += float(rew[i])
+                lengths[slot[i]] += 1
+                if record:
                     traces[i].append((obs[i], act[i], rew[i], term[i], trunc[i], nobs[i]))
+            total += len(active)
+            bar.update(len(active) if max_steps else 0)
+            if max_steps is not None and total >= max_steps and not cut:
+                limit = min(limit, next_episode)  # start no more episodes
+            elif max_steps is not None and total >= max_steps:
+                for i in active:  # cut the running episodes here
+                    if record and not (term[i] or trunc[i]):
+                        obs_i, act_i, rew_i, term_i, _, nobs_i = traces[i][-1]
+                        traces[i][-1] = (obs_i, act_i, rew_i, term_i, True, nobs_i)
+                    finish(i)
+                    slot[i] = -1
+                break
             done = term | trunc
             if done.any():
                 seeds: list[int | None] = [None] * n
                 for i in np.flatnonzero(done):
                     if slot[i] >= 0:
-                        if record:
-                            recorded[slot[i]] = _pack(traces[i])
-                            traces[i] = []
-                        done_count += 1
-                        bar.update(1)
-                    if next_episode < episodes:
+                        finish(i)
+                        bar.update(0 if max_steps else 1)
+                    if next_episode < limit:
                         slot[i] = next_episode
                         seeds[i] = seed + next_episode
+                        returns.append(0.0)
+                        lengths.append(0)
                         next_episode += 1
                     else:
                         slot[i] = -1
-                if done_count < episodes:
+                if np.any(slot >= 0):
                     reset_obs, _ = env.reset(seed=seeds, options={"reset_mask": done})
                     nobs = np.where(done[:, None], reset_obs, nobs)
             obs = nobs
     finally:
         bar.close()
         env.close()
-    return Episodes(returns, lengths, [r for r in recorded if r is not None] if record else [])
+    started = [k for k in range(next_episode) if lengths[k] > 0]
+    return Episodes(np.asarray([returns[k] for k in started]),
+                    np.asarray([lengths[k] for k in started], dtype=np.int64),
+                    [recorded[k] for k in started] if record else [])
 
 
 def _pack(trace: list) -> dict[str, np.ndarray]:

@@ -1,0 +1,138 @@
+"""What every algorithm shares: the base config fields and the algorithm interface."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from curatedrl.datasets.buffer import EpisodeBatch, TransitionBatch
+from curatedrl.datasets.episodes import EpisodeDataset
+from curatedrl.datasets.filters import EpisodeView, as_view
+from curatedrl.errors import CuratedRLError
+
+
+@dataclass
+class BaseConfig:
+    """Fields every algorithm has.
+
+    Attributes:
+        seed: seeds the network initialisation and the batch sampler.
+        dataset: Minari id or D4RL-format file the run trains on.
+        steps: gradient steps (of the algorithm's own stage; BC pre-training counts apart).
+        batch_size: episodes per batch for episode-level algorithms, transitions otherwise.
+        eval_every: evaluate every this many steps (0: only at the end).
+        eval_episodes: episodes of each periodic evaluation.
+        final_eval_episodes: episodes of the evaluation at the end.
+        device: torch device ("cpu", "cuda", "cuda:1", ...).
+    """
+
+    seed: int = 0
+    dataset: str = "curatedrl/hopper/medium-replay-v0"
+    steps: int = 10_000
+    batch_size: int = 256
+    eval_every: int = 500
+    eval_episodes: int = 10
+    final_eval_episodes: int = 100
+    device: str = "cpu"
+
+    def validate(self) -> None:
+        """Refuse values no run can use; subclasses extend it."""
+        if self.steps <= 0:
+            raise CuratedRLError(f"steps must be positive, got {self.steps}")
+        if self.batch_size <= 0:
+            raise CuratedRLError(f"batch_size must be positive, got {self.batch_size}")
+        if self.eval_every < 0 or self.eval_episodes <= 0 or self.final_eval_episodes <= 0:
+            raise CuratedRLError("eval_every must be >= 0 and eval_episodes, "
+                                 "final_eval_episodes positive")
+        for f in dataclasses.fields(self):
+            if f.name.endswith("lr") and getattr(self, f.name) <= 0:
+                raise CuratedRLError(f"{f.name} must be positive, got {getattr(self, f.name)}")
+
+
+def config_from_dict(cls: type[BaseConfig], values: dict[str, Any]) -> BaseConfig:
+    """Build a config, refusing unknown keys with the closest valid one suggested."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    types = {f.name: f.type for f in dataclasses.fields(cls)}
+    for key in values:
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else \
+                f"; valid keys: {', '.join(names)}"
+            raise CuratedRLError(f"unknown config key {key!r} for {cls.__name__}{hint}")
+    coerced = {k: _coerce(k, v, types[k]) for k, v in values.items()}
+    cfg = cls(**coerced)
+    cfg.validate()
+    return cfg
+
+
+def _coerce(key: str, value: Any, annotation: Any) -> Any:
+    text = str(annotation)
+    try:
+        if text in ("int", "<class 'int'>"):
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            return int(value)
+        if text in ("float", "<class 'float'>"):
+            return float(value)
+        if text.startswith("tuple") and isinstance(value, (list, tuple)):
+            return tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        raise CuratedRLError(f"config key {key!r} needs a {text}, got {value!r}") from None
+    return value
+
+
+class Algorithm:
+    """Interface of every algorithm in ``ALGOS``.
+
+    Class attributes:
+        config_cls: its config dataclass.
+        batch_kind: ``"episodes"`` (whole episodes) or ``"transitions"``.
+        needs_reference: True if it fine-tunes a BC reference policy π_ref (two-stage runs).
+    """
+
+    config_cls: ClassVar[type[BaseConfig]] = BaseConfig
+    batch_kind: ClassVar[str] = "transitions"
+    needs_reference: ClassVar[bool] = False
+
+    def __init__(self, cfg: BaseConfig, obs_dim: int, act_dim: int):
+        self.cfg = cfg
+        self.obs_dim, self.act_dim = obs_dim, act_dim
+        self.device = torch.device(cfg.device)
+        torch.manual_seed(cfg.seed)
+
+    def select(self, ds: EpisodeDataset) -> EpisodeView:
+        """The episodes (and sampling weights) it trains on; all of them by default."""
+        return as_view(ds)
+
+    def prepare(self, ds: EpisodeDataset) -> None:
+        """Hook for data-dependent set-up (normalisation statistics); nothing by default."""
+
+    def sample_kwargs(self) -> dict[str, Any]:
+        """Extra arguments for the buffer's sampler (e.g. steps per episode)."""
+        return {}
+
+    def set_reference(self, state: dict[str, torch.Tensor]) -> None:
+        raise NotImplementedError
+
+    def update(self, batch: EpisodeBatch | TransitionBatch) -> dict[str, float]:
+        raise NotImplementedError
+
+    def act_tensor(self, obs: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        """Deterministic evaluation actions for a (n, obs_dim) batch."""
+        x = torch.as_tensor(np.asarray(obs, dtype=np.float32), device=self.device)
+        return self.act_tensor(x).cpu().numpy()
+
+    def state_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        raise NotImplementedError

@@ -1,0 +1,97 @@
+"""Behaviour cloning on the shared Gaussian actor (stage 1 of the paper, and a baseline).
+
+Episode level (the paper): batches of whole episodes, loss = mean over episodes of
+−Σ_t log π(a_t|s_t) / T. Transition level: batches of independent steps, loss = −mean log π.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from curatedrl.algos.base import Algorithm, BaseConfig
+from curatedrl.algos.networks import GaussianActor
+from curatedrl.algos.nll import weighted_episode_nll
+from curatedrl.datasets.buffer import EpisodeBatch, TransitionBatch
+from curatedrl.errors import CuratedRLError
+
+
+@dataclass
+class BCConfig(BaseConfig):
+    """Behaviour cloning. Defaults: the paper's stage 1 (arXiv 2507.12856, control experiments).
+
+    Attributes:
+        steps: gradient steps (paper: 10,000).
+        batch_size: whole episodes per batch at episode level (paper: 128), transitions at
+            transition level.
+        lr: Adam learning rate (paper: 1e-3), constant.
+        level: "episode" (the paper's per-episode mean NLL) or "transition".
+        steps_per_episode: 0 uses whole episodes; k > 0 draws k steps per episode uniformly, an
+            unbiased estimate of each episode's mean NLL for CPU schedules.
+    """
+
+    steps: int = 10_000
+    batch_size: int = 128
+    lr: float = 1e-3
+    level: str = "episode"
+    steps_per_episode: int = 0
+
+    def validate(self) -> None:
+        super().validate()
+        if self.level not in ("episode", "transition"):
+            raise CuratedRLError(f"level must be 'episode' or 'transition', got {self.level!r}")
+        if self.steps_per_episode < 0:
+            raise CuratedRLError(f"steps_per_episode must be >= 0, got {self.steps_per_episode}")
+
+
+class ActorLearner(Algorithm):
+    """An Adam-trained ``GaussianActor``: the part BC, filtered BC and iw-BC share."""
+
+    def __init__(self, cfg: BaseConfig, obs_dim: int, act_dim: int, lr: float):
+        super().__init__(cfg, obs_dim, act_dim)
+        self.actor = GaussianActor(obs_dim, act_dim).to(self.device)
+        self.opt = torch.optim.Adam(self.actor.parameters(), lr=lr)
+        self.num_updates = 0
+
+    def sample_kwargs(self) -> dict[str, Any]:
+        k = getattr(self.cfg, "steps_per_episode", 0)
+        return {"steps_per_episode": k} if self.batch_kind == "episodes" and k else {}
+
+    def step_optimizer(self, loss: torch.Tensor) -> None:
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        self.num_updates += 1
+
+    def act_tensor(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.actor.act(obs)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"actor": self.actor.state_dict(), "opt": self.opt.state_dict(),
+                "num_updates": self.num_updates}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.actor.load_state_dict(state["actor"])
+        self.opt.load_state_dict(state["opt"])
+        self.num_updates = int(state["num_updates"])
+
+
+class BC(ActorLearner):
+    config_cls = BCConfig
+
+    def __init__(self, cfg: BCConfig, obs_dim: int, act_dim: int):
+        super().__init__(cfg, obs_dim, act_dim, cfg.lr)
+        self.batch_kind = "episodes" if cfg.level == "episode" else "transitions"
+
+    def loss(self, batch: EpisodeBatch | TransitionBatch) -> torch.Tensor:
+        lp = self.actor.log_prob(batch.observations, batch.actions)
+        if isinstance(batch, EpisodeBatch):
+            return weighted_episode_nll(lp, batch.segment, batch.lengths)
+        return -lp.mean()
+
+    def update(self, batch: EpisodeBatch | TransitionBatch) -> dict[str, float]:
+        loss = self.loss(batch)
+        self.step_optimizer(loss)
+        return {"loss": loss.item()}

@@ -1,0 +1,118 @@
+"""Filtered BC (SFT on curated episodes): fine-tune the BC reference on the best episodes.
+
+Stage 1 (shared with iw-BC, cached per dataset, seed and stage-1 config) trains π_ref with BC on
+the whole dataset. Stage 2 starts from π_ref and minimises the same per-episode mean NLL on the
+curated episodes: the paper's percentile strata (top-10% ∪ top-5% ∪ top-2%, with repetition) by
+default, or a top fraction. Adam with linear warm-up and cosine decay.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from curatedrl.algos.base import BaseConfig
+from curatedrl.algos.bc import ActorLearner
+from curatedrl.algos.nll import weighted_episode_nll
+from curatedrl.algos.schedules import warmup_cosine
+from curatedrl.datasets.buffer import EpisodeBatch
+from curatedrl.datasets.episodes import EpisodeDataset
+from curatedrl.datasets.filters import EpisodeView, percentile_strata, top_fraction
+from curatedrl.errors import CuratedRLError
+
+
+@dataclass
+class FilteredBCConfig(BaseConfig):
+    """Filtered BC. Defaults: the paper's control protocol (arXiv 2507.12856).
+
+    Attributes:
+        steps: stage-2 gradient steps (paper: 2,000).
+        batch_size: whole episodes per batch (paper: 256).
+        lr: peak Adam learning rate of stage 2 (paper: 4e-5).
+        warmup_steps: linear warm-up from 0 (paper: 300), then cosine decay to 0 at ``steps``.
+        filter: "strata" (percentile strata with repetition) or "top" (top fraction).
+        percentiles: the strata cut-offs (paper: 90, 95, 98).
+        top_fraction: fraction kept by the "top" filter.
+        steps_per_episode: 0 uses whole episodes; k > 0 draws k steps per episode (CPU schedules).
+        ref_steps: stage-1 BC steps for π_ref (paper: 10,000).
+        ref_batch_size: stage-1 episodes per batch (paper: 128).
+        ref_lr: stage-1 Adam learning rate (paper: 1e-3).
+    """
+
+    steps: int = 2_000
+    batch_size: int = 256
+    lr: float = 4e-5
+    warmup_steps: int = 300
+    filter: str = "strata"
+    percentiles: tuple = (90.0, 95.0, 98.0)
+    top_fraction: float = 0.1
+    steps_per_episode: int = 0
+    ref_steps: int = 10_000
+    ref_batch_size: int = 128
+    ref_lr: float = 1e-3
+
+    def validate(self) -> None:
+        super().validate()
+        if self.filter not in ("strata", "top"):
+            raise CuratedRLError(f"filter must be 'strata' or 'top', got {self.filter!r}")
+        for p in self.percentiles:
+            if not 0.0 <= p <= 100.0:
+                raise CuratedRLError(f"percentiles must lie in [0, 100], got {p}")
+        if not 0.0 < self.top_fraction <= 1.0:
+            raise CuratedRLError(f"top_fraction must lie in (0, 1], got {self.top_fraction}")
+        if self.warmup_steps < 0 or self.ref_steps <= 0 or self.ref_batch_size <= 0:
+            raise CuratedRLError("warmup_steps must be >= 0, ref_steps and ref_batch_size "
+                                 "positive")
+        if self.steps_per_episode < 0:
+            raise CuratedRLError(f"steps_per_episode must be >= 0, got {self.steps_per_episode}")
+
+
+class FilteredBC(ActorLearner):
+    config_cls = FilteredBCConfig
+    batch_kind = "episodes"
+    needs_reference = True
+
+    def __init__(self, cfg: FilteredBCConfig, obs_dim: int, act_dim: int):
+        super().__init__(cfg, obs_dim, act_dim, cfg.lr)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.opt, lambda s: warmup_cosine(s, cfg.warmup_steps, cfg.steps))
+        self.ref = copy.deepcopy(self.actor).requires_grad_(False)
+
+    def select(self, ds: EpisodeDataset) -> EpisodeView:
+        if self.cfg.filter == "top":
+            return top_fraction(ds, self.cfg.top_fraction)
+        return percentile_strata(ds, self.cfg.percentiles)
+
+    def set_reference(self, state: dict[str, torch.Tensor]) -> None:
+        """Start from π_ref and keep a frozen copy of it."""
+        self.actor.load_state_dict(state)
+        self.ref.load_state_dict(state)
+
+    def episode_weights(self, batch: EpisodeBatch) -> tuple[torch.Tensor | None,
+                                                            torch.Tensor | None]:
+        """(episode weights, step weights); uniform for filtered BC."""
+        return None, None
+
+    def loss(self, batch: EpisodeBatch) -> torch.Tensor:
+        weights, step_weights = self.episode_weights(batch)
+        lp = self.actor.log_prob(batch.observations, batch.actions)
+        return weighted_episode_nll(lp, batch.segment, batch.lengths, weights, step_weights)
+
+    def update(self, batch: EpisodeBatch) -> dict[str, float]:
+        lr = self.opt.param_groups[0]["lr"]
+        loss = self.loss(batch)
+        self.step_optimizer(loss)
+        self.sched.step()
+        return {"loss": loss.item(), "lr": lr}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "sched": self.sched.state_dict(),
+                "ref": self.ref.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.sched.load_state_dict(state["sched"])
+        self.ref.load_state_dict(state["ref"])
