@@ -6,11 +6,11 @@ STAMP := $(VENV)/.installed-stamp
 # The CPU wheel of torch lies on this machine's disk; a bare `torch` would pull a CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-slow lint demo clean-venv
+.PHONY: install test test-slow lint demo datasets policies clean-venv
+SIZE ?= full
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet "$(TORCH)"
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
@@ -28,6 +28,13 @@ lint: $(STAMP)
 
 demo: $(STAMP)  ## the main job on the embedded default dataset (no download)
 	$(BIN)/curatedrl demo
+
+datasets: $(STAMP)  ## the suite's datasets from the shipped policies (SIZE=small for quick runs)
+	$(BIN)/curatedrl datasets generate --size $(SIZE)
+
+policies: $(STAMP)  ## train (or resume) the behaviour policies; needs the `policies` extra
+	$(BIN)/pip install --quiet -e ".[policies]"
+	$(BIN)/curatedrl policies train
 
 clean-venv:
 	rm -rf $(VENV)

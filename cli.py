@@ -31,22 +31,26 @@ def _datasets_show(args: argparse.Namespace) -> None:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    from curatedrl.benchmarks.tables import table
-    from curatedrl.datasets import load, percentile_strata, quality_weights, top_fraction
-    from curatedrl.datasets.defaults import ensure_default_dataset
-    from curatedrl.envs import check_dataset_env
+    from curatedrl.benchmarks.demo import run_demo
 
-    dataset_id = ensure_default_dataset(progress=True)
-    ds = load(dataset_id)
-    check_dataset_env(ds)
-    print(f"Embedded default dataset {dataset_id}\n")
-    print(table(list(ds.summary().items()), ["field", "value"]))
+    run_demo()
+
+
+def _datasets_generate(args: argparse.Namespace) -> None:
+    from curatedrl.benchmarks.tables import table
+    from curatedrl.datasets import load
+    from curatedrl.datasets.suite import ENVS, TIERS, generate_env
+
     rows = []
-    for view in (top_fraction(ds, 0.1), percentile_strata(ds), quality_weights(ds)):
-        rows.append([view.description, view.num_episodes, len(set(view.episodes.tolist())),
-                     view.num_steps, float(view.returns.mean())])
-    print("\nCuration views (episodes with repetition, distinct episodes, steps, mean return)\n")
-    print(table(rows, ["view", "episodes", "distinct", "steps", "return_mean"]))
+    for env_key in args.env or list(ENVS):
+        ids = generate_env(env_key, size=args.size, seed=args.seed,
+                           tiers=tuple(args.tier or TIERS), force=args.force)
+        for tier, did in ids.items():
+            s = load(did).summary()
+            rows.append([did, s["episodes"], s["steps"], s["return_mean"], s["return_std"],
+                         s["return_min"], s["return_max"]])
+    print(table(rows, ["dataset", "episodes", "steps", "return_mean", "return_std",
+                       "return_min", "return_max"]))
 
 
 def _policies_train(args: argparse.Namespace) -> None:
@@ -107,6 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = ds_sub.add_parser("list", help="list the Minari datasets stored locally "
                                        "(MINARI_DATASETS_PATH, else ~/.minari/datasets)")
     p.set_defaults(func=_datasets_list)
+    p = ds_sub.add_parser("generate", help="generate the suite's datasets "
+                                           "(curatedrl/<env>/<tier>-v0) from the shipped "
+                                           "behaviour policies")
+    p.add_argument("--env", action="append", choices=["hopper", "halfcheetah", "walker2d"],
+                   help="env to generate (repeatable; default: all three)")
+    p.add_argument("--tier", action="append",
+                   choices=["random", "medium", "medium-replay", "expert", "medium-expert"],
+                   help="tier to generate (repeatable; default: all five)")
+    p.add_argument("--size", choices=["full", "small"], default="full",
+                   help="full: D4RL's sizes (1M steps; medium-replay as long as training took "
+                        "to reach medium); small: every size divided by 20")
+    p.add_argument("--seed", type=int, default=0, help="generation seed (same seed, same data)")
+    p.add_argument("--force", action="store_true",
+                   help="regenerate datasets that already exist locally")
+    p.set_defaults(func=_datasets_generate)
     p = ds_sub.add_parser("show", help="summarise one dataset: episodes, steps, returns, "
                                        "reference scores, evaluation env")
     p.add_argument("dataset", metavar="ID_OR_PATH",
@@ -164,8 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="deterministic evaluation episodes per checkpoint for the policy card")
     p.set_defaults(func=_policies_train)
 
-    p = sub.add_parser("demo", help="the main job on the embedded default dataset (made on first "
-                                    "use, no download)")
+    p = sub.add_parser("demo", help="the main job: BC, filtered BC and iw-BC on the embedded "
+                                    "default dataset (made on first use, no download)")
     p.set_defaults(func=_demo)
     return parser
 

@@ -1,52 +1,30 @@
-"""The embedded default dataset: made on first use, no download, a few seconds on a CPU.
+"""The embedded default dataset: made on first use from the shipped behaviour policies.
 
-Until the project ships trained behaviour policies, the default is recorded from a uniform random
-policy on Hopper-v5 (200 episodes, seed 0). Its ``ref_min_score`` is the mean return of those
-random episodes (the D4RL definition); its ``ref_max_score`` is D4RL's hopper expert reference,
-3234.3, since no expert policy of the project exists yet. Both facts are written into the
-dataset's metadata and description.
+``make demo`` trains on ``curatedrl/hopper/medium-replay-v0`` (see benchmarks/configs/demo.yaml).
+When it is not stored locally it is generated from the committed Hopper checkpoints in a few
+seconds to minutes, with no download and no training.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from curatedrl.datasets.d4rl import D4RL_ENVS
 from curatedrl.datasets.minari_io import local_dataset_ids
-from curatedrl.envs.rollout import run_episodes
+from curatedrl.errors import CuratedRLError
 
-DEFAULT_DATASET = "curatedrl/hopper/demo-v0"
-DEFAULT_ENV = "Hopper-v5"
-DEFAULT_EPISODES = 200
-DEFAULT_SEED = 0
+DEFAULT_DATASET = "curatedrl/hopper/medium-replay-v0"
 
 
-def ensure_default_dataset(progress: bool = True) -> str:
-    """Create the embedded default dataset if it is not stored locally; return its id."""
-    if DEFAULT_DATASET in local_dataset_ids():
-        return DEFAULT_DATASET
-    from curatedrl.datasets.generate import UniformRandomPolicy, generate_dataset
+def ensure_default_dataset(dataset_id: str = DEFAULT_DATASET, size: str = "full",
+                           progress: bool = True) -> str:
+    """Generate a suite dataset (``curatedrl/<env>/<tier>-v0``) if it is missing; return its id."""
+    if dataset_id in local_dataset_ids():
+        return dataset_id
+    from curatedrl.datasets.suite import ENVS, TIERS, generate_env
 
-    policy = UniformRandomPolicy.for_env(DEFAULT_ENV, seed=DEFAULT_SEED)
-    # Reference minimum: mean return of 100 uniform-random episodes on separate seeds.
-    ref = run_episodes(DEFAULT_ENV, UniformRandomPolicy.for_env(DEFAULT_ENV, seed=10_000), 100,
-                       seed=10_000)
-    generate_dataset(
-        DEFAULT_DATASET,
-        DEFAULT_ENV,
-        policy,
-        DEFAULT_EPISODES,
-        seed=DEFAULT_SEED,
-        ref_min_score=float(np.mean(ref.returns)),
-        ref_max_score=D4RL_ENVS["hopper"]["ref"][1],
-        algorithm_name="uniform-random",
-        description=(
-            "curatedrl embedded default: uniform random actions on Hopper-v5, 200 episodes. "
-            "ref_min_score: mean return of 100 random episodes; ref_max_score: D4RL hopper "
-            "expert reference (no project expert policy yet)."
-        ),
-        extra_metadata={"ref_max_source": "d4rl-hopper-expert",
-                        "ref_min_source": "uniform-random-100-episodes"},
-        progress=progress,
-    )
-    return DEFAULT_DATASET
+    parts = dataset_id.split("/")
+    tier = parts[-1].rsplit("-v", 1)[0] if len(parts) == 3 else None
+    if parts[0] != "curatedrl" or len(parts) != 3 or parts[1] not in ENVS or tier not in TIERS:
+        raise CuratedRLError(f"{dataset_id!r} is not stored locally and is not one of the "
+                             f"suite's datasets (curatedrl/<env>/<tier>-v0) that can be made here")
+    print(f"Generating {dataset_id} ({size}) from the shipped behaviour policies ...")
+    generate_env(parts[1], size=size, tiers=(tier,), progress=progress)
+    return dataset_id

@@ -14,7 +14,8 @@ dataset ``curatedrl/<env>/<tier>-v0`` written with ``minari.create_dataset_from_
   (PPO has no uniform-random warm-up, so none is added).
 
 Sizes: ``full`` is D4RL's (1M steps for random, medium and expert; medium-replay as long as
-training took to reach medium); ``small`` scales every size by 1/20 for quick runs. Reference
+training took to reach medium); ``small`` scales every size by 1/20 for quick runs (``tiny``,
+by 1/200, is for tests). Reference
 scores: ``ref_min_score`` is the mean return of 100 uniform-random episodes, ``ref_max_score`` that
 of 100 episodes of the expert policy; both are in every tier's metadata. Everything is seeded:
 the same seed gives the same content hash.
@@ -36,7 +37,7 @@ from curatedrl.errors import CuratedRLError
 
 ENVS = {"hopper": "Hopper-v5", "halfcheetah": "HalfCheetah-v5", "walker2d": "Walker2d-v5"}
 TIERS = ("random", "medium", "medium-replay", "expert", "medium-expert")
-SIZES = {"full": 1_000_000, "small": 50_000}
+SIZES = {"full": 1_000_000, "small": 50_000, "tiny": 5_000}  # tiny: for tests
 REF_EPISODES = 100
 
 

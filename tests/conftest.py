@@ -11,6 +11,7 @@ import pytest
 _STORE = tempfile.mkdtemp(prefix="curatedrl-minari-")
 os.environ["MINARI_DATASETS_PATH"] = _STORE
 os.environ["WANDB_MODE"] = "disabled"
+os.environ["CURATEDRL_CACHE"] = os.path.join(_STORE, "cache")
 os.environ.setdefault("MUJOCO_LOG_DIR", _STORE)
 
 import torch  # noqa: E402

@@ -50,13 +50,33 @@ def test_every_option_has_help():
                 stack.extend(action.choices.values())
 
 
-def test_demo_makes_the_embedded_default_on_first_use(capsys):
-    from curatedrl.datasets import load
-    from curatedrl.datasets.defaults import DEFAULT_DATASET
+def test_demo_trains_the_bc_family_and_prints_scores(hopper_random_id, tmp_path, capsys):
+    import yaml
 
-    assert main(["demo"]) == 0
+    from curatedrl.benchmarks.demo import DEMO_CONFIG, run_demo
+
+    spec = yaml.safe_load(DEMO_CONFIG.read_text())
+    assert spec["algos"] == ["bc", "filtered_bc", "iw_bc"]
+    spec["dataset"] = hopper_random_id
+    spec["common"] = {**spec["common"], "eval_every": 0, "final_eval_episodes": 2}
+    spec["per_algo"] = {a: {"steps": 4, "batch_size": 4, **({"ref_steps": 3, "warmup_steps": 1}
+                                                             if a != "bc" else {})}
+                        for a in spec["algos"]}
+    config = tmp_path / "demo.yaml"
+    config.write_text(yaml.safe_dump(spec))
+    results = run_demo(tmp_path / "runs", config)
     out = capsys.readouterr().out
-    assert DEFAULT_DATASET in out and "strata90/95/98" in out
-    ds = load(DEFAULT_DATASET)
-    assert ds.num_episodes == 200 and ds.metadata.ref_max_score == 3234.3
-    assert main(["demo"]) == 0  # second run reuses it
+    assert [r["algo"] for r in results] == ["bc", "filtered_bc", "iw_bc"]
+    for algo in ("bc", "filtered_bc", "iw_bc"):
+        assert f"curatedrl train --algo {algo} --dataset {hopper_random_id}" in out
+    assert "score_last" in out
+    run_demo(tmp_path / "runs", config)  # finished runs are reused, not trained again
+    assert "reusing the finished run" in capsys.readouterr().out
+
+
+def test_default_dataset_must_be_a_suite_id():
+    from curatedrl.datasets.defaults import ensure_default_dataset
+    from curatedrl.errors import CuratedRLError
+
+    with pytest.raises(CuratedRLError, match="not one of the suite's datasets"):
+        ensure_default_dataset("someone/else-v0")
