@@ -1,9 +1,9 @@
 """Behaviour policies the project ships: actor-only safetensors checkpoints, no pickle.
 
 A checkpoint holds the observation normalisation of training (``obs_mean``, ``obs_var``), the
-actor MLP (``layer{i}.weight``, ``layer{i}.bias``, ReLU between layers) and ``log_std``; its
-safetensors metadata records the env id and the training step. Loading needs torch and
-safetensors only (no RL library).
+actor MLP (``layer{i}.weight``, ``layer{i}.bias``) and ``log_std``; its safetensors metadata
+records the env id, the training step and the hidden activation (relu or tanh). Loading needs
+torch and safetensors only (no RL library).
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ def checkpoint_name(step: int) -> str:
 
 
 def save_actor(path: str | Path, tensors: dict[str, torch.Tensor], env_id: str, step: int,
-               dtype: torch.dtype = torch.float16) -> None:
+               activation: str = "relu", dtype: torch.dtype = torch.float16) -> None:
     """Write an actor checkpoint (weights in ``dtype``, normalisation stats in float32)."""
     out = {k: (v.detach().cpu().to(torch.float32 if k.startswith("obs_") else dtype)).contiguous()
            for k, v in tensors.items()}
     path = Path(path)
     tmp = path.with_suffix(".tmp")
-    save_file(out, str(tmp), metadata={"env_id": env_id, "step": str(step)})
+    meta = {"env_id": env_id, "step": str(step), "activation": activation}
+    save_file(out, str(tmp), metadata=meta)
     tmp.replace(path)
 
 
@@ -56,6 +57,7 @@ class BehaviourPolicy:
         meta = checkpoint_metadata(self.path)
         self.env_id = meta["env_id"]
         self.step = int(meta["step"])
+        self.activation = {"relu": torch.relu, "tanh": torch.tanh}[meta.get("activation", "relu")]
         self.obs_mean, self.obs_var = t["obs_mean"], t["obs_var"]
         n_layers = len([k for k in t if k.startswith("layer") and k.endswith(".weight")])
         self.layers = [(t[f"layer{i}.weight"], t[f"layer{i}.bias"]) for i in range(n_layers)]
@@ -70,7 +72,7 @@ class BehaviourPolicy:
         for i, (w, b) in enumerate(self.layers):
             x = torch.nn.functional.linear(x, w, b)
             if i < len(self.layers) - 1:
-                x = torch.relu(x)
+                x = self.activation(x)
         return x.numpy()
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:

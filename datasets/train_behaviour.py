@@ -39,12 +39,15 @@ from curatedrl.errors import CuratedRLError
 ENVS = {"hopper": "Hopper-v5", "halfcheetah": "HalfCheetah-v5", "walker2d": "Walker2d-v5"}
 
 _COMMON = {"n_steps": 512, "normalize_advantage": True}
-# RL Baselines3 Zoo, hyperparams/ppo.yml (the *-v3 MuJoCo entries), all with
+# Walker2d and HalfCheetah: RL Baselines3 Zoo, hyperparams/ppo.yml (the *-v3 MuJoCo entries), with
 # policy_kwargs = dict(log_std_init=-2, ortho_init=False, activation_fn=ReLU, 2x256 pi and vf).
+# Hopper: the Zoo's entry (gamma 0.999, initial std e^-2) settled on standing still (return
+# ~1,000 for 1M steps, seed 0; see docs/datasets.md), so Hopper uses Stable-Baselines3's PPO
+# defaults, the settings of CleanRL's ppo_continuous_action (2x64 tanh, initial std 1).
 PPO_HYPERPARAMS: dict[str, dict[str, Any]] = {
-    "hopper": {**_COMMON, "batch_size": 32, "gamma": 0.999, "learning_rate": 9.80828e-05,
-               "ent_coef": 0.00229519, "clip_range": 0.2, "n_epochs": 5, "gae_lambda": 0.99,
-               "max_grad_norm": 0.7, "vf_coef": 0.835671},
+    "hopper": {"n_steps": 2048, "batch_size": 64, "gamma": 0.99, "learning_rate": 3e-4,
+               "ent_coef": 0.0, "clip_range": 0.2, "n_epochs": 10, "gae_lambda": 0.95,
+               "max_grad_norm": 0.5, "vf_coef": 0.5, "normalize_advantage": True},
     "halfcheetah": {**_COMMON, "batch_size": 64, "gamma": 0.98, "learning_rate": 2.0633e-05,
                     "ent_coef": 0.000401762, "clip_range": 0.1, "n_epochs": 20,
                     "gae_lambda": 0.92, "max_grad_norm": 0.8, "vf_coef": 0.58096},
@@ -52,7 +55,14 @@ PPO_HYPERPARAMS: dict[str, dict[str, Any]] = {
                  "ent_coef": 0.000585045, "clip_range": 0.1, "n_epochs": 20, "gae_lambda": 0.95,
                  "max_grad_norm": 1.0, "vf_coef": 0.871923},
 }
-NET_ARCH = [256, 256]
+ZOO_POLICY = {"log_std_init": -2.0, "ortho_init": False, "activation": "relu",
+              "net_arch": [256, 256]}
+POLICY_KWARGS: dict[str, dict[str, Any]] = {
+    "hopper": {"log_std_init": 0.0, "ortho_init": True, "activation": "tanh", "net_arch": [64, 64]},
+    "halfcheetah": ZOO_POLICY,
+    "walker2d": ZOO_POLICY,
+}
+ACTIVATIONS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
 RESUME_DIR = Path("runs") / "policies"
 
 
@@ -115,17 +125,20 @@ def train(env_key: str, steps: int = 1_000_000, seed: int = 0, checkpoint_every:
     resume = RESUME_DIR / env_key
     venv = VecNormalize(make_vec_env(env_id, n_envs=1, seed=seed))
     hp = PPO_HYPERPARAMS[env_key]
+    pk = POLICY_KWARGS[env_key]
     model = PPO("MlpPolicy", venv, seed=seed, device="cpu", verbose=0, **hp,
-                policy_kwargs={"log_std_init": -2, "ortho_init": False,
-                               "activation_fn": torch.nn.ReLU,
-                               "net_arch": {"pi": NET_ARCH, "vf": NET_ARCH}})
+                policy_kwargs={"log_std_init": pk["log_std_init"], "ortho_init": pk["ortho_init"],
+                               "activation_fn": ACTIVATIONS[pk["activation"]],
+                               "net_arch": {"pi": pk["net_arch"], "vf": pk["net_arch"]}})
+    act = pk["activation"]
     done = _load_resume(resume, model, venv) if (resume / "state.safetensors").exists() else 0
     if done == 0:
-        save_actor(target / checkpoint_name(0), _actor_tensors(model, venv), env_id, 0)
+        save_actor(target / checkpoint_name(0), _actor_tensors(model, venv), env_id, 0, act)
     card = read_card(env_key, out)
     card.setdefault("training", {}).update({
-        "algorithm": "PPO (Stable-Baselines3)", "hyperparameters": hp, "net_arch": NET_ARCH,
-        "hyperparameter_source": "RL Baselines3 Zoo hyperparams/ppo.yml", "seed": seed,
+        "algorithm": "PPO (Stable-Baselines3)", "hyperparameters": hp, "policy": pk,
+        "hyperparameter_source": "Stable-Baselines3 PPO defaults" if env_key == "hopper"
+        else "RL Baselines3 Zoo hyperparams/ppo.yml", "seed": seed,
         "env_id": env_id, "checkpoint_every": checkpoint_every, "target_steps": steps,
     })
     start, start_step = time.time(), done
@@ -136,7 +149,8 @@ def train(env_key: str, steps: int = 1_000_000, seed: int = 0, checkpoint_every:
             bar.update(1)
             n = self.num_timesteps
             if n % checkpoint_every == 0 or n == steps:
-                save_actor(target / checkpoint_name(n), _actor_tensors(model, venv), env_id, n)
+                save_actor(target / checkpoint_name(n), _actor_tensors(model, venv), env_id, n,
+                           act)
                 _save_resume(resume, model, venv)
             return n < steps
 

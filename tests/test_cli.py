@@ -59,8 +59,8 @@ def test_demo_trains_the_bc_family_and_prints_scores(hopper_random_id, tmp_path,
     assert spec["algos"] == ["bc", "filtered_bc", "iw_bc"]
     spec["dataset"] = hopper_random_id
     spec["common"] = {**spec["common"], "eval_every": 0, "final_eval_episodes": 2}
-    spec["per_algo"] = {a: {"steps": 4, "batch_size": 4, **({"ref_steps": 3, "warmup_steps": 1}
-                                                             if a != "bc" else {})}
+    two_stage = {"ref_steps": 3, "warmup_steps": 1}
+    spec["per_algo"] = {a: {"steps": 4, "batch_size": 4, **(two_stage if a != "bc" else {})}
                         for a in spec["algos"]}
     config = tmp_path / "demo.yaml"
     config.write_text(yaml.safe_dump(spec))
