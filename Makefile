@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The CPU wheel of torch lies on this machine's disk; a bare `torch` would pull a CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-slow lint demo datasets policies clean-venv
+.PHONY: install test test-slow lint demo datasets policies bench clean-venv
 SIZE ?= full
 
 $(STAMP): setup.cfg pyproject.toml
@@ -28,6 +28,9 @@ lint: $(STAMP)
 
 demo: $(STAMP)  ## the main job on the embedded default dataset (no download)
 	$(BIN)/curatedrl demo
+
+bench: $(STAMP)  ## speed figures, one line each
+	$(BIN)/curatedrl bench
 
 datasets: $(STAMP)  ## the suite's datasets from the shipped policies (SIZE=small for quick runs)
 	$(BIN)/curatedrl datasets generate --size $(SIZE)

@@ -20,6 +20,15 @@ def _datasets_list(args: argparse.Namespace) -> None:
         print(f"  {i}")
 
 
+def _datasets_card(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from curatedrl.datasets.card import write_card
+
+    write_card(Path(args.out), f"curatedrl datasets card --out {args.out}")
+    print(f"wrote {args.out}")
+
+
 def _datasets_show(args: argparse.Namespace) -> None:
     from curatedrl.benchmarks.tables import table
     from curatedrl.datasets import load
@@ -99,6 +108,12 @@ def _train(args: argparse.Namespace) -> None:
           f"return {final['return_last']:.1f}; run directory {final['run_dir']}")
 
 
+def _bench(args: argparse.Namespace) -> None:
+    from curatedrl.benchmarks.bench import run_bench
+
+    run_bench(args.only)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="curatedrl",
@@ -126,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="regenerate datasets that already exist locally")
     p.set_defaults(func=_datasets_generate)
+    p = ds_sub.add_parser("card", help="write the dataset card (markdown) from the local "
+                                       "suite datasets and the policy cards")
+    p.add_argument("--out", default="docs/datasets.md", help="markdown file to write")
+    p.set_defaults(func=_datasets_card)
     p = ds_sub.add_parser("show", help="summarise one dataset: episodes, steps, returns, "
                                        "reference scores, evaluation env")
     p.add_argument("dataset", metavar="ID_OR_PATH",
@@ -182,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-episodes", type=int, default=20,
                    help="deterministic evaluation episodes per checkpoint for the policy card")
     p.set_defaults(func=_policies_train)
+
+    p = sub.add_parser("bench", help="speed benchmarks, one printed line per figure")
+    p.add_argument("--only", action="append", choices=["generation", "load"],
+                   help="run only this figure (repeatable; default: all)")
+    p.set_defaults(func=_bench)
 
     p = sub.add_parser("demo", help="the main job: BC, filtered BC and iw-BC on the embedded "
                                     "default dataset (made on first use, no download)")
