@@ -15,7 +15,6 @@ import numpy as np
 import torch
 
 from curatedrl.datasets.behaviour import BehaviourPolicy
-from curatedrl.datasets.generate import UniformRandomPolicy
 from curatedrl.datasets.suite import ENVS, choose_policies
 from curatedrl.envs.factory import env_fn
 from curatedrl.envs.rollout import run_episodes

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from curatedrl.datasets.behaviour import read_card
 from curatedrl.datasets.d4rl import D4RL_ENVS
 from curatedrl.datasets.loader import load
 from curatedrl.datasets.minari_io import local_dataset_ids
+from curatedrl.datasets import suite
 from curatedrl.datasets.suite import ENVS, TIERS, choose_policies, dataset_id
 from curatedrl.envs.evaluate import normalized_score
 
@@ -20,7 +22,10 @@ def build_card(command: str) -> str:
     """Markdown: per env, the behaviour policies and every tier's statistics."""
     lines = ["# Dataset card", "",
              f"Produced by `{command}` from the datasets stored locally; regenerate them with "
-             "`make datasets` (or `make datasets SIZE=small`).", ""]
+             "`make datasets` (or `make datasets SIZE=small`).", "", "## How the tiers are made",
+             "", inspect.cleandoc(suite.__doc__ or ""), "",
+             "Behaviour policies: see `policies/<env>/card.json` (every checkpoint's deterministic "
+             "evaluation, training settings, versions, hardware and time).", ""]
     local = set(local_dataset_ids())
     for env_key, env_id in ENVS.items():
         card = read_card(env_key)

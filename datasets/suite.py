@@ -15,14 +15,15 @@ dataset ``curatedrl/<env>/<tier>-v0`` written with ``minari.create_dataset_from_
 
 Sizes: ``full`` is D4RL's (1M steps for random, medium and expert; medium-replay as long as
 training took to reach medium); ``small`` scales every size by 1/20 for quick runs (``tiny``,
-by 1/200, is for tests). Reference
-scores: ``ref_min_score`` is the mean return of 100 uniform-random episodes, ``ref_max_score`` that
-of 100 episodes of the expert policy; both are in every tier's metadata. Everything is seeded:
-the same seed gives the same content hash.
+by 1/200 and with 10 reference episodes, is for tests). Reference scores: ``ref_min_score`` is
+the mean return of 100 uniform-random episodes, ``ref_max_score`` that of 100 episodes of the
+expert policy (stochastic actions, as in its data); both are in every tier's metadata.
+Everything is seeded: the same seed gives the same content hash.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from curatedrl.errors import CuratedRLError
 ENVS = {"hopper": "Hopper-v5", "halfcheetah": "HalfCheetah-v5", "walker2d": "Walker2d-v5"}
 TIERS = ("random", "medium", "medium-replay", "expert", "medium-expert")
 SIZES = {"full": 1_000_000, "small": 50_000, "tiny": 5_000}  # tiny: for tests
-REF_EPISODES = 100
+REF_EPISODES = {"full": 100, "small": 100, "tiny": 10}
 
 
 def dataset_id(env_key: str, tier: str) -> str:
@@ -81,6 +82,19 @@ def choose_policies(env_key: str, root: Path = POLICY_DIR) -> PolicyChoice:
                         evals[medium]["return_mean"])
 
 
+@functools.lru_cache(maxsize=32)
+def reference_scores(env_key: str, expert: str, seed: int, episodes: int) -> tuple[float, float]:
+    """(ref_min, ref_max): mean returns of uniform random actions and of the stochastic expert."""
+    env_id = ENVS[env_key]
+    rand = UniformRandomPolicy.for_env(env_id, seed=seed + 7)
+    ref_min = float(np.mean(run_episodes(env_id, rand, episodes, seed + 7_000_000,
+                                         num_envs=16).returns))
+    exp = BehaviourPolicy(expert, stochastic=True, seed=seed + 8)
+    ref_max = float(np.mean(run_episodes(env_id, exp, episodes, seed + 8_000_000,
+                                         num_envs=16).returns))
+    return ref_min, ref_max
+
+
 def _rollout(env_id: str, policy, steps: int, seed: int, progress: bool, cut: bool = True,
              num_envs: int = 16) -> list[dict]:
     return run_episodes(env_id, policy, None, seed, max_steps=steps, cut=cut, num_envs=num_envs,
@@ -110,10 +124,8 @@ def generate_env(env_key: str, size: str = "small", seed: int = 0, tiers=TIERS,
     random_policy = lambda s: UniformRandomPolicy.for_env(env_id, seed=s)
     expert_policy = lambda s: BehaviourPolicy(choice.expert, stochastic=True, seed=s)
     medium_policy = lambda s: BehaviourPolicy(choice.medium, stochastic=True, seed=s)
-    ref_min = float(np.mean(run_episodes(env_id, random_policy(seed + 7), REF_EPISODES,
-                                         seed + 7_000_000, num_envs=16).returns))
-    ref_max = float(np.mean(run_episodes(env_id, expert_policy(seed + 8), REF_EPISODES,
-                                         seed + 8_000_000, num_envs=16).returns))
+    ref_episodes = REF_EPISODES[size]
+    ref_min, ref_max = reference_scores(env_key, str(choice.expert), seed, ref_episodes)
 
     cache: dict[str, list[dict]] = {}
 
@@ -152,8 +164,8 @@ def generate_env(env_key: str, size: str = "small", seed: int = 0, tiers=TIERS,
             _delete(did)
         meta: dict[str, Any] = {
             "seed": seed, "size": size, "tier": tier, "code_commit": git_commit(),
-            "behaviour": sources[tier], "ref_min_source": f"uniform random, {REF_EPISODES} ep",
-            "ref_max_source": f"{choice.expert.name} stochastic, {REF_EPISODES} ep",
+            "behaviour": sources[tier], "ref_min_source": f"uniform random, {ref_episodes} ep",
+            "ref_max_source": f"{choice.expert.name} stochastic, {ref_episodes} ep",
         }
         write_minari(did, eps, env_id, ref_min_score=ref_min, ref_max_score=ref_max,
                      algorithm_name="PPO (Stable-Baselines3) behaviour policies"
