@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import platform
 import re
 import time
 from pathlib import Path
@@ -19,9 +18,9 @@ from curatedrl.algos import ALGOS, config_from_dict
 from curatedrl.benchmarks.reference import get_reference
 from curatedrl.benchmarks.rundir import write_csv, write_json, write_yaml
 from curatedrl.datasets import load, make_generator, to_device
-from curatedrl.datasets.generate import git_commit
 from curatedrl.envs import check_dataset_env, evaluate
 from curatedrl.errors import CuratedRLError
+from curatedrl.provenance import git_commit, hardware
 
 EVAL_SEED = 1_000_000  # evaluation episodes use seeds EVAL_SEED + 1000 * seed + i
 LOG_EVERY = 10
@@ -40,13 +39,6 @@ def resolve_algo(name: str):
 def default_run_dir(algo: str, dataset: str, seed: int, root: Path = Path("runs")) -> Path:
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset.replace("/", "__")).strip("_")
     return root / algo / slug / f"seed{seed}"
-
-
-def hardware() -> str:
-    if torch.cuda.is_available():
-        return torch.cuda.get_device_name(0)
-    return f"{platform.machine()} CPU, {os.cpu_count()} cores, torch threads " \
-           f"{torch.get_num_threads()}"
 
 
 def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | None = None,

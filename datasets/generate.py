@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -12,6 +10,7 @@ import numpy as np
 from curatedrl.datasets.minari_io import write_minari
 from curatedrl.envs.factory import env_fn
 from curatedrl.envs.rollout import Policy, run_episodes
+from curatedrl.provenance import git_commit
 
 
 class UniformRandomPolicy:
@@ -31,19 +30,6 @@ class UniformRandomPolicy:
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         return self.rng.uniform(self.low, self.high, size=(len(obs), len(self.low)))
-
-
-def git_commit() -> str:
-    """The code's git commit (with ``-dirty`` if the tree has changes), or ``unknown``."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return commit + ("-dirty" if dirty else "")
 
 
 def generate_dataset(

@@ -31,10 +31,11 @@ from typing import Any
 import numpy as np
 
 from curatedrl.datasets.behaviour import POLICY_DIR, BehaviourPolicy, env_dir, read_card
-from curatedrl.datasets.generate import UniformRandomPolicy, git_commit
+from curatedrl.datasets.generate import UniformRandomPolicy
 from curatedrl.datasets.minari_io import local_dataset_ids, write_minari
 from curatedrl.envs.rollout import run_episodes
 from curatedrl.errors import CuratedRLError
+from curatedrl.provenance import git_commit
 
 ENVS = {"hopper": "Hopper-v5", "halfcheetah": "HalfCheetah-v5", "walker2d": "Walker2d-v5"}
 TIERS = ("random", "medium", "medium-replay", "expert", "medium-expert")

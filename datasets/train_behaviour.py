@@ -35,6 +35,7 @@ from curatedrl.datasets.behaviour import (
 )
 from curatedrl.envs.rollout import run_episodes
 from curatedrl.errors import CuratedRLError
+from curatedrl.provenance import hardware
 
 ENVS = {"hopper": "Hopper-v5", "halfcheetah": "HalfCheetah-v5", "walker2d": "Walker2d-v5"}
 
@@ -166,8 +167,7 @@ def train(env_key: str, steps: int = 1_000_000, seed: int = 0, checkpoint_every:
         "last_session_seconds": round(elapsed, 1),
         "last_session_steps_per_second": round((model.num_timesteps - start_step)
                                                / max(elapsed, 1e-9), 1),
-        "hardware": f"{platform.processor() or platform.machine()}, torch threads "
-                    f"{torch.get_num_threads()}",
+        "hardware": hardware(),
         "versions": {"stable_baselines3": stable_baselines3.__version__,
                      "torch": torch.__version__, "python": platform.python_version()},
     })
