@@ -4,8 +4,8 @@ For each env (hopper, halfcheetah, walker2d; Gymnasium ``-v5``) and each tier, a
 dataset ``curatedrl/<env>/<tier>-v0`` written with ``minari.create_dataset_from_buffers``:
 
 - ``random``: uniform random actions.
-- ``medium``: the checkpoint whose mean return is closest to one third of the expert's (D4RL's
-  definition), stochastic actions.
+- ``medium``: the checkpoint, among those trained before the expert, whose mean return is closest
+  to one third of the expert's (D4RL's definition), stochastic actions.
 - ``expert``: the strongest checkpoint, stochastic actions.
 - ``medium-expert``: the episodes of ``medium`` followed by those of ``expert``.
 - ``medium-replay``: the stream of experience training saw up to the medium checkpoint,
@@ -71,7 +71,9 @@ def choose_policies(env_key: str, root: Path = POLICY_DIR) -> PolicyChoice:
         )
     expert = max(evals, key=lambda k: evals[k]["return_mean"])
     target = evals[expert]["return_mean"] / 3.0
-    medium = min(evals, key=lambda k: abs(evals[k]["return_mean"] - target))
+    # medium comes from training before the expert (a later collapse is not "medium")
+    before = [k for k in evals if evals[k]["step"] <= evals[expert]["step"]]
+    medium = min(before, key=lambda k: abs(evals[k]["return_mean"] - target))
     steps = sorted((v["step"], k) for k, v in evals.items())
     replay = []
     for (step, name), (next_step, _) in zip(steps, steps[1:]):
