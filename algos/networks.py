@@ -12,7 +12,7 @@ LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0
 
 def mlp(in_dim: int, hidden: Sequence[int], out_dim: int, layer_norm: bool = False
         ) -> nn.Sequential:
-    """Linear → ReLU (→ LayerNorm) stacks, then a linear output layer."""
+    """Linear (→ LayerNorm) → ReLU stacks, then a linear output layer."""
     layers: list[nn.Module] = []
     d = in_dim
     for h in hidden:

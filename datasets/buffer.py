@@ -35,6 +35,8 @@ class TransitionBatch:
     rewards: torch.Tensor
     next_observations: torch.Tensor
     terminations: torch.Tensor  # float 0/1: 1 where the step ended in a terminal state
+    next_actions: torch.Tensor  # the dataset's action at the following step (zeros if none)
+    has_next_action: torch.Tensor  # float 0/1: 0 at the last step of an episode
 
 
 @dataclass
@@ -154,12 +156,16 @@ class DeviceBuffer:
             u = torch.rand(batch_size, generator=generator, device=dev)
             within = torch.minimum((u * self.lengths[ep]).long(), self.lengths[ep] - 1)
         idx = self.starts[ep] + within
+        has_next = within < self.lengths[ep] - 1
+        next_idx = torch.where(has_next, idx + 1, idx)
         return TransitionBatch(
             observations=self.observations[idx],
             actions=self.actions[idx],
             rewards=self.rewards[idx],
             next_observations=self.next_observations[idx],
             terminations=self.terminations[idx].float(),
+            next_actions=self.actions[next_idx] * has_next[:, None],
+            has_next_action=has_next.float(),
         )
 
     def sample_episode_ids(self, n: int, generator: torch.Generator) -> torch.Tensor:

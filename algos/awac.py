@@ -1,0 +1,116 @@
+"""AWAC, advantage-weighted actor-critic (Nair et al. 2020, arXiv 2006.09359), offline phase, as
+in CORL's awac.py.
+
+Each step, on a batch (s, a, r, s'), with a Gaussian actor π and twin critics:
+    critic: L_Q = Σ_i mean (Q_i(s, a) − (r + γ (1 − done) min_j Q'_j(s', a')))²,  a' ~ π(·|s')
+    actor:  L_π = −mean w · log π(a|s),  w = min(exp(A / λ), 100),
+            A = min_i Q_i(s, a) − min_i Q_i(s, ã), ã ~ π(·|s) (after the critic step)
+then Q' ← polyak(Q). Sampled actions are clipped to [−1, 1]. States are normalised with the
+dataset's mean and std.
+
+The actor is the BC family's ``GaussianActor`` (tanh mean, one learned log-std per dimension,
+clamped to [−5, 2]); CORL's has an unsquashed mean clipped at evaluation and log-std in [−20, 2].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from curatedrl.algos.base import BaseConfig
+from curatedrl.algos.modules import (OfflineRL, QEnsemble, advantage_weights, floats,
+                                     frozen_copy, require, soft_update, step,
+                                     validate_actor_critic)
+from curatedrl.algos.networks import GaussianActor
+from curatedrl.datasets.buffer import TransitionBatch
+
+
+@dataclass
+class AWACConfig(BaseConfig):
+    """AWAC. Defaults: the paper's λ and CORL's networks and optimiser.
+
+    Attributes:
+        steps: gradient steps (CORL: 1,000,000).
+        batch_size: transitions per batch (paper, CORL: 256).
+        eval_every: steps between evaluations (CORL evaluates every 1,000; 5,000 here as for the
+            other baselines).
+        eval_episodes: episodes per periodic evaluation (CORL: 10).
+        actor_lr: Adam learning rate of the actor (paper, CORL: 3e-4).
+        critic_lr: Adam learning rate of the critics (paper, CORL: 3e-4).
+        awac_lambda: λ, the temperature of exp(A / λ) (paper: 1/3, i.e. β = 3 in A · β;
+            CORL's D4RL runs use 1.0).
+        weight_clip: upper clamp of exp(A / λ) (CORL: 100).
+        discount: γ (paper, CORL: 0.99).
+        tau: target-critic update rate (CORL: 5e-3).
+        hidden_dim: width of the actor and critic MLPs (CORL: 256).
+        num_layers: hidden layers of the actor and critic MLPs (CORL: 3).
+        seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
+    """
+
+    steps: int = 1_000_000
+    batch_size: int = 256
+    eval_every: int = 5000
+    eval_episodes: int = 10
+    actor_lr: float = 3e-4
+    critic_lr: float = 3e-4
+    awac_lambda: float = 1.0 / 3.0
+    weight_clip: float = 100.0
+    discount: float = 0.99
+    tau: float = 5e-3
+    hidden_dim: int = 256
+    num_layers: int = 3
+
+    def validate(self) -> None:
+        super().validate()
+        validate_actor_critic(self)
+        require(self.awac_lambda > 0, f"awac_lambda must be positive, got {self.awac_lambda}")
+        require(self.weight_clip > 0, f"weight_clip must be positive, got {self.weight_clip}")
+
+
+def sample_actions(actor: GaussianActor, obs: torch.Tensor, generator: torch.Generator
+                   ) -> torch.Tensor:
+    """a ~ Normal(mean(s), std), clipped to [−1, 1], drawn from ``generator``."""
+    mean = actor.mean(obs)
+    noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+    return (mean + actor.log_std_clamped().exp() * noise).clamp(-1.0, 1.0)
+
+
+class AWAC(OfflineRL):
+    config_cls = AWACConfig
+
+    def __init__(self, cfg: AWACConfig, obs_dim: int, act_dim: int):
+        super().__init__(cfg, obs_dim, act_dim)
+        hidden = [cfg.hidden_dim] * cfg.num_layers
+        self.actor = GaussianActor(obs_dim, act_dim, hidden).to(self.device)
+        self.critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
+        self.critic_target = frozen_copy(self.critic)
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
+        self.parts.update(actor=self.actor, critic=self.critic, critic_target=self.critic_target,
+                          actor_opt=self.actor_opt, critic_opt=self.critic_opt)
+
+    def update(self, batch: TransitionBatch) -> dict[str, float]:
+        cfg = self.cfg
+        self.num_updates += 1
+        obs = self.normalizer(batch.observations)
+        next_obs = self.normalizer(batch.next_observations)
+
+        with torch.no_grad():
+            next_act = sample_actions(self.actor, next_obs, self.generator)
+            next_q = self.critic_target(next_obs, next_act).min(0).values
+            target = batch.rewards + (1.0 - batch.terminations) * cfg.discount * next_q
+        q = self.critic(obs, batch.actions)
+        critic_loss = (q - target).pow(2).mean(1).sum()
+        step(self.critic_opt, critic_loss)
+
+        with torch.no_grad():
+            pi_act = sample_actions(self.actor, obs, self.generator)
+            adv = (self.critic(obs, batch.actions).min(0).values
+                   - self.critic(obs, pi_act).min(0).values)
+            weights = advantage_weights(adv, 1.0 / cfg.awac_lambda, cfg.weight_clip)
+        actor_loss = -(weights * self.actor.log_prob(obs, batch.actions)).mean()
+        step(self.actor_opt, actor_loss)
+        soft_update(self.critic_target, self.critic, cfg.tau)
+        return floats({"critic_loss": critic_loss, "actor_loss": actor_loss, "q_mean": q.mean(),
+                       "adv_mean": adv.mean(), "weight_mean": weights.mean()})

@@ -1,0 +1,158 @@
+"""IQL, implicit Q-learning (Kostrikov et al. 2021, arXiv 2110.06169), as in CORL's iql.py.
+
+Each step, on a batch (s, a, r, s'):
+    value:  L_V = mean |τ − 1(u < 0)| u²,  u = min_i Q'_i(s, a) − V(s)          (expectile τ)
+    critic: L_Q = mean_i mean (Q_i(s, a) − (r̃ + γ (1 − done) V(s')))², then Q' ← polyak(Q)
+    actor:  L_π = mean min(exp(β u), 100) · ℓ(s, a), ℓ = −log π(a|s) (Gaussian actor) or
+            ‖π(s) − a‖² (deterministic actor); actor learning rate cosine-decayed to 0 at ``steps``.
+r̃ = r · 1000 / (max episode return − min episode return) (CORL's locomotion normalisation).
+States are normalised with the dataset's mean and std.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from curatedrl.algos.base import BaseConfig
+from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, ValueNet,
+                                     advantage_weights, expectile_loss, floats, frozen_copy,
+                                     require, soft_update, step, validate_actor_critic)
+from curatedrl.algos.networks import GaussianActor
+from curatedrl.algos.schedules import warmup_cosine
+from curatedrl.datasets.buffer import TransitionBatch
+from curatedrl.datasets.episodes import EpisodeDataset
+
+REWARD_SCALE_STEPS = 1000.0  # CORL: rewards · max_episode_steps / (max return − min return)
+
+
+@dataclass
+class IQLConfig(BaseConfig):
+    """IQL. Defaults: the paper's locomotion settings as run by CORL (configs/offline/iql).
+
+    Attributes:
+        steps: gradient steps (paper, CORL: 1,000,000); also the length of the actor's cosine
+            learning-rate decay.
+        batch_size: transitions per batch (paper, CORL: 256).
+        eval_every: steps between evaluations (CORL: 5,000).
+        eval_episodes: episodes per periodic evaluation (CORL: 10).
+        actor_lr: initial Adam learning rate of the actor, cosine-decayed to 0 (paper, CORL: 3e-4).
+        critic_lr: Adam learning rate of the twin Q (paper, CORL: 3e-4).
+        value_lr: Adam learning rate of V (paper, CORL: 3e-4).
+        expectile: τ of the value expectile regression (paper, CORL locomotion: 0.7).
+        beta: inverse temperature β of the advantage weights (paper, CORL locomotion: 3.0).
+        weight_clip: upper clamp of exp(β A) (paper, CORL: 100).
+        discount: γ (paper, CORL: 0.99).
+        tau: target-critic update rate (paper, CORL: 0.005).
+        deterministic_actor: tanh MLP actor with squared-error weighted BC instead of the
+            Gaussian actor (CORL's ``iql_deterministic``; CORL locomotion: False).
+        normalize_reward: scale rewards by 1000 / (max − min episode return) (CORL locomotion:
+            True).
+        hidden_dim: width of every MLP (paper, CORL: 256).
+        num_layers: hidden layers of every MLP (paper, CORL: 2).
+        seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
+    """
+
+    steps: int = 1_000_000
+    batch_size: int = 256
+    eval_every: int = 5000
+    eval_episodes: int = 10
+    actor_lr: float = 3e-4
+    critic_lr: float = 3e-4
+    value_lr: float = 3e-4
+    expectile: float = 0.7
+    beta: float = 3.0
+    weight_clip: float = 100.0
+    discount: float = 0.99
+    tau: float = 0.005
+    deterministic_actor: bool = False
+    normalize_reward: bool = True
+    hidden_dim: int = 256
+    num_layers: int = 2
+
+    def validate(self) -> None:
+        super().validate()
+        validate_actor_critic(self)
+        require(0.0 < self.expectile < 1.0, f"expectile must lie in (0, 1), got {self.expectile}")
+        require(self.beta >= 0, f"beta must be >= 0, got {self.beta}")
+        require(self.weight_clip > 0, f"weight_clip must be positive, got {self.weight_clip}")
+
+
+def reward_scale(ds: EpisodeDataset) -> float:
+    """1000 / (max − min) of the episode returns; 1 when all returns are equal."""
+    spread = float(ds.returns.max() - ds.returns.min())
+    return REWARD_SCALE_STEPS / spread if spread > 0 else 1.0
+
+
+class IQL(OfflineRL):
+    config_cls = IQLConfig
+
+    def __init__(self, cfg: IQLConfig, obs_dim: int, act_dim: int):
+        super().__init__(cfg, obs_dim, act_dim)
+        hidden = [cfg.hidden_dim] * cfg.num_layers
+        if cfg.deterministic_actor:
+            self.actor = DeterministicActor(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers)
+        else:
+            self.actor = GaussianActor(obs_dim, act_dim, hidden)
+        self.actor.to(self.device)
+        self.critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
+        self.critic_target = frozen_copy(self.critic)
+        self.value = ValueNet(obs_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
+        self.value_opt = torch.optim.Adam(self.value.parameters(), lr=cfg.value_lr)
+        self.parts.update(actor=self.actor, critic=self.critic, critic_target=self.critic_target,
+                          value=self.value, actor_opt=self.actor_opt, critic_opt=self.critic_opt,
+                          value_opt=self.value_opt)
+        self.reward_scale = 1.0
+
+    def prepare(self, ds: EpisodeDataset) -> None:
+        super().prepare(ds)
+        if self.cfg.normalize_reward:
+            self.reward_scale = reward_scale(ds)
+
+    def bc_losses(self, obs: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        """Per-sample ℓ(s, a): −log π(a|s), or ‖π(s) − a‖² for the deterministic actor."""
+        if self.cfg.deterministic_actor:
+            return (self.actor(obs) - actions).pow(2).sum(-1)
+        return -self.actor.log_prob(obs, actions)
+
+    def update(self, batch: TransitionBatch) -> dict[str, float]:
+        cfg = self.cfg
+        obs = self.normalizer(batch.observations)
+        next_obs = self.normalizer(batch.next_observations)
+
+        with torch.no_grad():
+            target_q = self.critic_target(obs, batch.actions).min(0).values
+            next_v = self.value(next_obs)
+        v = self.value(obs)
+        adv = target_q - v
+        value_loss = expectile_loss(adv, cfg.expectile)
+        step(self.value_opt, value_loss)
+
+        rewards = batch.rewards * self.reward_scale
+        target = rewards + (1.0 - batch.terminations) * cfg.discount * next_v
+        q = self.critic(obs, batch.actions)
+        critic_loss = (q - target).pow(2).mean(1).mean()  # CORL: mean of the critics' MSEs
+        step(self.critic_opt, critic_loss)
+        soft_update(self.critic_target, self.critic, cfg.tau)
+
+        weights = advantage_weights(adv.detach(), cfg.beta, cfg.weight_clip)
+        actor_loss = (weights * self.bc_losses(obs, batch.actions)).mean()
+        lr = cfg.actor_lr * warmup_cosine(self.num_updates, 0, cfg.steps)  # CosineAnnealingLR
+        for group in self.actor_opt.param_groups:
+            group["lr"] = lr
+        step(self.actor_opt, actor_loss)
+        self.num_updates += 1
+        return floats({"value_loss": value_loss, "critic_loss": critic_loss,
+                       "actor_loss": actor_loss, "q_mean": q.mean(), "v_mean": v.mean(),
+                       "weight_mean": weights.mean(), "actor_lr": lr})
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "reward_scale": self.reward_scale}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.reward_scale = float(state["reward_scale"])

@@ -1,0 +1,159 @@
+"""ReBRAC (Tarasov et al. 2023, arXiv 2305.09836): TD3+BC revisited, as in CORL's rebrac.py.
+
+Each step, on a batch (s, a, r, s') whose next dataset action is a_next:
+    critic: ã' = clip(π'(s') + clip(N(0, σ²), −c, c), −1, 1),
+            y = r + γ (1 − done) (min_i Q'_i(s', ã') − β_critic ‖ã' − a_next‖²),
+            L_Q = Σ_i mean (Q_i(s, a) − y)²
+    actor (every ``policy_delay`` steps, from the first): with q = min_i Q_i(s, π(s)),
+            L_π = mean β_actor ‖π(s) − a‖² − q / mean|q|   (mean|q| held constant),
+            then π' and Q' ← polyak.
+Critics have LayerNorm after every hidden ReLU; large batches (1024) and Adam 1e-3. States are
+normalised with the dataset's mean and std (``normalize_states``; ReBRAC's own code defaults to
+off).
+
+a_next comes with the batch (``TransitionBatch.next_actions``, the action at the following step
+of the same episode). Steps with no following step in the dataset (last step of an episode) get
+no critic penalty; at terminal steps the term is multiplied by (1 − done) anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from curatedrl.algos.base import BaseConfig
+from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, floats,
+                                     frozen_copy, require, soft_update, step,
+                                     validate_actor_critic)
+from curatedrl.datasets.buffer import TransitionBatch
+from curatedrl.datasets.episodes import EpisodeDataset
+
+
+@dataclass
+class ReBRACConfig(BaseConfig):
+    """ReBRAC. Defaults: the paper and CORL's rebrac.py; β_actor and β_critic are the brief's
+    locomotion defaults. The paper tunes both per dataset: those values belong in the benchmark
+    configs (benchmarks/configs), not here.
+
+    Attributes:
+        steps: gradient steps (paper, CORL: 1,000 epochs × 1,000 = 1,000,000).
+        batch_size: transitions per batch (paper, CORL: 1024).
+        eval_every: steps between evaluations (CORL: every 5 epochs = 5,000 steps).
+        eval_episodes: episodes per periodic evaluation (CORL: 10).
+        actor_lr: Adam learning rate of the actor (paper, CORL: 1e-3).
+        critic_lr: Adam learning rate of the critics (paper, CORL: 1e-3).
+        beta_actor: weight of the actor's BC penalty ‖π(s) − a‖² (locomotion default 0.001;
+            per dataset in the paper's tables).
+        beta_critic: weight of the critic's BC penalty ‖ã' − a_next‖² (locomotion default 0.01;
+            per dataset in the paper's tables).
+        discount: γ (paper, CORL: 0.99).
+        tau: target update rate (paper, CORL: 5e-3).
+        policy_noise: σ of the target-policy smoothing noise (paper, CORL: 0.2).
+        noise_clip: c, the clip of that noise (paper, CORL: 0.5).
+        policy_delay: critic updates per actor and target update (paper, CORL: 2).
+        hidden_dim: width of the actor and critic MLPs (paper, CORL: 256).
+        num_layers: hidden layers of the actor and of the critics (paper, CORL: 3).
+        normalize_states: normalise states with the dataset's mean and std (the brief: on;
+            CORL's and ReBRAC's code: off).
+        seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
+    """
+
+    steps: int = 1_000_000
+    batch_size: int = 1024
+    eval_every: int = 5000
+    eval_episodes: int = 10
+    actor_lr: float = 1e-3
+    critic_lr: float = 1e-3
+    beta_actor: float = 0.001
+    beta_critic: float = 0.01
+    discount: float = 0.99
+    tau: float = 5e-3
+    policy_noise: float = 0.2
+    noise_clip: float = 0.5
+    policy_delay: int = 2
+    hidden_dim: int = 256
+    num_layers: int = 3
+    normalize_states: bool = True
+
+    def validate(self) -> None:
+        super().validate()
+        validate_actor_critic(self)
+        require(self.beta_actor >= 0 and self.beta_critic >= 0,
+                f"beta_actor and beta_critic must be >= 0, got {self.beta_actor}, "
+                f"{self.beta_critic}")
+        require(self.policy_noise >= 0 and self.noise_clip >= 0,
+                "policy_noise and noise_clip must be >= 0")
+        require(self.policy_delay >= 1, f"policy_delay must be >= 1, got {self.policy_delay}")
+
+
+def rebrac_init(actor: DeterministicActor, critic: QEnsemble) -> None:
+    """ReBRAC's initialisation: hidden biases 0.1; last layers uniform in ±1e-3 (actor) and
+    ±3e-3 (critic), weights and biases. Hidden weights keep PyTorch's default, as in ReBRAC."""
+    actor_linears = [m for m in actor.net if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for layers, bound in ((actor_linears, 1e-3), (critic.linears(), 3e-3)):
+            for layer in layers[:-1]:
+                layer.bias.fill_(0.1)
+            nn.init.uniform_(layers[-1].weight, -bound, bound)
+            nn.init.uniform_(layers[-1].bias, -bound, bound)
+
+
+class ReBRAC(OfflineRL):
+    config_cls = ReBRACConfig
+
+    def __init__(self, cfg: ReBRACConfig, obs_dim: int, act_dim: int):
+        super().__init__(cfg, obs_dim, act_dim)
+        self.actor = DeterministicActor(obs_dim, act_dim, cfg.hidden_dim,
+                                        cfg.num_layers).to(self.device)
+        self.critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers,
+                                layer_norm=True).to(self.device)
+        rebrac_init(self.actor, self.critic)
+        self.actor_target = frozen_copy(self.actor)
+        self.critic_target = frozen_copy(self.critic)
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
+        self.parts.update(actor=self.actor, critic=self.critic, actor_target=self.actor_target,
+                          critic_target=self.critic_target, actor_opt=self.actor_opt,
+                          critic_opt=self.critic_opt)
+        self.last_actor = {"actor_loss": 0.0, "actor_bc": 0.0}
+
+    def prepare(self, ds: EpisodeDataset) -> None:
+        if self.cfg.normalize_states:
+            super().prepare(ds)
+
+    def critic_target_values(self, batch: TransitionBatch, next_obs: torch.Tensor
+                             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(y, critic BC penalty ‖ã' − a_next‖² per sample, 0 where a_next is unknown)."""
+        cfg = self.cfg
+        noise = (self.randn(batch.actions.shape) * cfg.policy_noise).clamp(
+            -cfg.noise_clip, cfg.noise_clip)
+        next_act = (self.actor_target(next_obs) + noise).clamp(-1.0, 1.0)
+        penalty = (next_act - batch.next_actions).pow(2).sum(-1) * batch.has_next_action
+        next_q = self.critic_target(next_obs, next_act).min(0).values - cfg.beta_critic * penalty
+        return batch.rewards + (1.0 - batch.terminations) * cfg.discount * next_q, penalty
+
+    def update(self, batch: TransitionBatch) -> dict[str, float]:
+        cfg = self.cfg
+        obs = self.normalizer(batch.observations)
+        next_obs = self.normalizer(batch.next_observations)
+
+        with torch.no_grad():
+            target, critic_bc = self.critic_target_values(batch, next_obs)
+        q = self.critic(obs, batch.actions)
+        critic_loss = (q - target).pow(2).mean(1).sum()
+        step(self.critic_opt, critic_loss)
+
+        if self.num_updates % cfg.policy_delay == 0:  # ReBRAC: steps 0, 2, 4, ...
+            pi = self.actor(obs)
+            q_pi = self.critic(obs, pi).min(0).values
+            bc = (pi - batch.actions).pow(2).sum(-1)
+            actor_loss = (cfg.beta_actor * bc - q_pi / q_pi.abs().mean().detach()).mean()
+            step(self.actor_opt, actor_loss)
+            soft_update(self.actor_target, self.actor, cfg.tau)
+            soft_update(self.critic_target, self.critic, cfg.tau)
+            self.last_actor = floats({"actor_loss": actor_loss, "actor_bc": bc.mean()})
+        self.num_updates += 1
+        return {**floats({"critic_loss": critic_loss, "critic_bc": critic_bc.mean(),
+                          "q_mean": q.mean()}), **self.last_actor}

@@ -1,0 +1,117 @@
+"""TD3+BC (Fujimoto & Gu 2021, arXiv 2106.06860): TD3 whose actor loss adds a BC term,
+
+    L_actor = −λ · mean Q₁(s, π(s)) + mean (π(s) − a)²,   λ = α / mean |Q₁(s, π(s))| (no gradient),
+
+with twin critics trained on r + γ (1 − done) min_i Q'_i(s', clip(π'(s') + ε, −1, 1)),
+ε = clip(N(0, σ²), −c, c); the actor and the targets are updated every ``policy_delay`` steps.
+States are normalised with the dataset's mean and std. Follows CORL's td3_bc.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import torch
+import torch.nn.functional as F
+
+from curatedrl.algos.base import BaseConfig
+from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, floats,
+                                     frozen_copy, require, soft_update, step,
+                                     validate_actor_critic)
+from curatedrl.datasets.buffer import TransitionBatch
+
+
+@dataclass
+class TD3BCConfig(BaseConfig):
+    """TD3+BC. Defaults: the paper (Fujimoto & Gu 2021) and CORL, which agree.
+
+    Attributes:
+        steps: gradient steps (paper, CORL: 1,000,000).
+        batch_size: transitions per batch (paper, CORL: 256).
+        eval_every: steps between evaluations (CORL: 5,000).
+        eval_episodes: episodes per periodic evaluation (CORL: 10).
+        actor_lr: Adam learning rate of the actor (paper, CORL: 3e-4).
+        critic_lr: Adam learning rate of the critics (paper, CORL: 3e-4).
+        alpha: α of λ = α / mean|Q| (paper, CORL: 2.5); 0 gives pure BC.
+        discount: γ (paper, CORL: 0.99).
+        tau: target update rate τ (paper, CORL: 0.005).
+        policy_noise: σ of the target-policy smoothing noise (paper, CORL: 0.2).
+        noise_clip: c, the clip of that noise (paper, CORL: 0.5).
+        policy_delay: critic updates per actor and target update (paper, CORL: 2).
+        hidden_dim: width of the actor and critic MLPs (paper, CORL: 256).
+        num_layers: hidden layers of the actor and critic MLPs (paper, CORL: 2).
+        seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
+    """
+
+    steps: int = 1_000_000
+    batch_size: int = 256
+    eval_every: int = 5000
+    eval_episodes: int = 10
+    actor_lr: float = 3e-4
+    critic_lr: float = 3e-4
+    alpha: float = 2.5
+    discount: float = 0.99
+    tau: float = 0.005
+    policy_noise: float = 0.2
+    noise_clip: float = 0.5
+    policy_delay: int = 2
+    hidden_dim: int = 256
+    num_layers: int = 2
+
+    def validate(self) -> None:
+        super().validate()
+        validate_actor_critic(self)
+        require(self.alpha >= 0, f"alpha must be >= 0, got {self.alpha}")
+        require(self.policy_noise >= 0 and self.noise_clip >= 0,
+                "policy_noise and noise_clip must be >= 0")
+        require(self.policy_delay >= 1, f"policy_delay must be >= 1, got {self.policy_delay}")
+
+
+def td3_bc_actor_loss(q: torch.Tensor, pi: torch.Tensor, actions: torch.Tensor, alpha: float
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(−λ · mean Q + mean (π − a)², λ) with λ = α / mean |Q| held constant."""
+    lmbda = alpha / q.abs().mean().detach()
+    return -lmbda * q.mean() + F.mse_loss(pi, actions), lmbda
+
+
+class TD3BC(OfflineRL):
+    config_cls = TD3BCConfig
+
+    def __init__(self, cfg: TD3BCConfig, obs_dim: int, act_dim: int):
+        super().__init__(cfg, obs_dim, act_dim)
+        self.actor = DeterministicActor(obs_dim, act_dim, cfg.hidden_dim,
+                                        cfg.num_layers).to(self.device)
+        self.critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
+        self.actor_target = frozen_copy(self.actor)
+        self.critic_target = frozen_copy(self.critic)
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
+        self.parts.update(actor=self.actor, critic=self.critic, actor_target=self.actor_target,
+                          critic_target=self.critic_target, actor_opt=self.actor_opt,
+                          critic_opt=self.critic_opt)
+        self.last_actor = {"actor_loss": 0.0, "lambda": 0.0}
+
+    def update(self, batch: TransitionBatch) -> dict[str, float]:
+        cfg = self.cfg
+        self.num_updates += 1
+        obs = self.normalizer(batch.observations)
+        next_obs = self.normalizer(batch.next_observations)
+
+        with torch.no_grad():
+            noise = (self.randn(batch.actions.shape) * cfg.policy_noise).clamp(
+                -cfg.noise_clip, cfg.noise_clip)
+            next_act = (self.actor_target(next_obs) + noise).clamp(-1.0, 1.0)
+            next_q = self.critic_target(next_obs, next_act).min(0).values
+            target = batch.rewards + (1.0 - batch.terminations) * cfg.discount * next_q
+        q = self.critic(obs, batch.actions)
+        critic_loss = (q - target).pow(2).mean(1).sum()  # MSE of each critic, summed
+        step(self.critic_opt, critic_loss)
+
+        if self.num_updates % cfg.policy_delay == 0:
+            pi = self.actor(obs)
+            actor_loss, lmbda = td3_bc_actor_loss(self.critic(obs, pi)[0], pi, batch.actions,
+                                                  cfg.alpha)
+            step(self.actor_opt, actor_loss)
+            soft_update(self.critic_target, self.critic, cfg.tau)
+            soft_update(self.actor_target, self.actor, cfg.tau)
+            self.last_actor = floats({"actor_loss": actor_loss, "lambda": lmbda})
+        return {**floats({"critic_loss": critic_loss, "q_mean": q.mean()}), **self.last_actor}
