@@ -18,16 +18,15 @@ from dataclasses import dataclass
 
 import torch
 
-from curatedrl.algos.base import BaseConfig
 from curatedrl.algos.modules import (OfflineRL, QEnsemble, advantage_weights, floats,
                                      frozen_copy, require, soft_update, step,
-                                     validate_actor_critic)
+                                     OfflineRLConfig)
 from curatedrl.algos.networks import GaussianActor
 from curatedrl.datasets.buffer import TransitionBatch
 
 
 @dataclass
-class AWACConfig(BaseConfig):
+class AWACConfig(OfflineRLConfig):
     """AWAC. Defaults: the paper's λ and CORL's networks and optimiser.
 
     Attributes:
@@ -48,22 +47,12 @@ class AWACConfig(BaseConfig):
         seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
     """
 
-    steps: int = 1_000_000
-    batch_size: int = 256
-    eval_every: int = 5000
-    eval_episodes: int = 10
-    actor_lr: float = 3e-4
-    critic_lr: float = 3e-4
     awac_lambda: float = 1.0 / 3.0
     weight_clip: float = 100.0
-    discount: float = 0.99
-    tau: float = 5e-3
-    hidden_dim: int = 256
     num_layers: int = 3
 
     def validate(self) -> None:
         super().validate()
-        validate_actor_critic(self)
         require(self.awac_lambda > 0, f"awac_lambda must be positive, got {self.awac_lambda}")
         require(self.weight_clip > 0, f"weight_clip must be positive, got {self.weight_clip}")
 

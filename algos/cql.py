@@ -21,15 +21,14 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from curatedrl.algos.base import BaseConfig
 from curatedrl.algos.modules import (OfflineRL, QEnsemble, TanhGaussianActor, floats,
                                      frozen_copy, require, soft_update, step,
-                                     validate_actor_critic)
+                                     OfflineRLConfig)
 from curatedrl.datasets.buffer import TransitionBatch
 
 
 @dataclass
-class CQLConfig(BaseConfig):
+class CQLConfig(OfflineRLConfig):
     """CQL. Defaults: CORL's locomotion configs (configs/offline/cql/{hopper,walker2d,
     halfcheetah}/*.yaml), which differ from the paper in the actor learning rate.
 
@@ -52,22 +51,13 @@ class CQLConfig(BaseConfig):
         seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
     """
 
-    steps: int = 1_000_000
-    batch_size: int = 256
-    eval_every: int = 5000
-    eval_episodes: int = 10
     actor_lr: float = 3e-5
-    critic_lr: float = 3e-4
     cql_alpha: float = 10.0
     cql_n_actions: int = 10
-    discount: float = 0.99
-    tau: float = 5e-3
-    hidden_dim: int = 256
     num_layers: int = 3
 
     def validate(self) -> None:
         super().validate()
-        validate_actor_critic(self)
         require(self.cql_alpha >= 0, f"cql_alpha must be >= 0, got {self.cql_alpha}")
         require(self.cql_n_actions >= 1,
                 f"cql_n_actions must be positive, got {self.cql_n_actions}")

@@ -16,10 +16,9 @@ from typing import Any
 
 import torch
 
-from curatedrl.algos.base import BaseConfig
 from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, ValueNet,
                                      advantage_weights, expectile_loss, floats, frozen_copy,
-                                     require, soft_update, step, validate_actor_critic)
+                                     require, soft_update, step, OfflineRLConfig)
 from curatedrl.algos.networks import GaussianActor
 from curatedrl.algos.schedules import warmup_cosine
 from curatedrl.datasets.buffer import TransitionBatch
@@ -29,7 +28,7 @@ REWARD_SCALE_STEPS = 1000.0  # CORL: rewards · max_episode_steps / (max return 
 
 
 @dataclass
-class IQLConfig(BaseConfig):
+class IQLConfig(OfflineRLConfig):
     """IQL. Defaults: the paper's locomotion settings as run by CORL (configs/offline/iql).
 
     Attributes:
@@ -55,26 +54,15 @@ class IQLConfig(BaseConfig):
         seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
     """
 
-    steps: int = 1_000_000
-    batch_size: int = 256
-    eval_every: int = 5000
-    eval_episodes: int = 10
-    actor_lr: float = 3e-4
-    critic_lr: float = 3e-4
     value_lr: float = 3e-4
     expectile: float = 0.7
     beta: float = 3.0
     weight_clip: float = 100.0
-    discount: float = 0.99
-    tau: float = 0.005
     deterministic_actor: bool = False
     normalize_reward: bool = True
-    hidden_dim: int = 256
-    num_layers: int = 2
 
     def validate(self) -> None:
         super().validate()
-        validate_actor_critic(self)
         require(0.0 < self.expectile < 1.0, f"expectile must lie in (0, 1), got {self.expectile}")
         require(self.beta >= 0, f"beta must be >= 0, got {self.beta}")
         require(self.weight_clip > 0, f"weight_clip must be positive, got {self.weight_clip}")

@@ -8,6 +8,8 @@ twin critics cost one call; ``q(obs, act)`` returns (n, ...) values.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import copy
 import math
 from typing import Any
@@ -208,12 +210,28 @@ def require(ok: bool, message: str) -> None:
         raise CuratedRLError(message)
 
 
-def validate_actor_critic(cfg: BaseConfig) -> None:
-    """Checks of the fields every baseline has: discount, tau, hidden_dim, num_layers."""
-    require(0.0 < cfg.discount <= 1.0, f"discount must lie in (0, 1], got {cfg.discount}")
-    require(0.0 < cfg.tau <= 1.0, f"tau must lie in (0, 1], got {cfg.tau}")
-    require(cfg.hidden_dim > 0, f"hidden_dim must be positive, got {cfg.hidden_dim}")
-    require(cfg.num_layers > 0, f"num_layers must be positive, got {cfg.num_layers}")
+@dataclass
+class OfflineRLConfig(BaseConfig):
+    """Defaults the offline-RL baselines share (each config's docstring documents every field
+    with its source; a baseline overrides what its recipe sets differently)."""
+
+    steps: int = 1_000_000
+    batch_size: int = 256
+    eval_every: int = 5000
+    eval_episodes: int = 10
+    actor_lr: float = 3e-4
+    critic_lr: float = 3e-4
+    discount: float = 0.99
+    tau: float = 5e-3
+    hidden_dim: int = 256
+    num_layers: int = 2
+
+    def validate(self) -> None:
+        super().validate()
+        require(0.0 < self.discount <= 1.0, f"discount must lie in (0, 1], got {self.discount}")
+        require(0.0 < self.tau <= 1.0, f"tau must lie in (0, 1], got {self.tau}")
+        require(self.hidden_dim > 0, f"hidden_dim must be positive, got {self.hidden_dim}")
+        require(self.num_layers > 0, f"num_layers must be positive, got {self.num_layers}")
 
 
 def step(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:

@@ -23,16 +23,15 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from curatedrl.algos.base import BaseConfig
 from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, floats,
                                      frozen_copy, require, soft_update, step,
-                                     validate_actor_critic)
+                                     OfflineRLConfig)
 from curatedrl.datasets.buffer import TransitionBatch
 from curatedrl.datasets.episodes import EpisodeDataset
 
 
 @dataclass
-class ReBRACConfig(BaseConfig):
+class ReBRACConfig(OfflineRLConfig):
     """ReBRAC. Defaults: the paper and CORL's rebrac.py; β_actor and β_critic are the brief's
     locomotion defaults. The paper tunes both per dataset: those values belong in the benchmark
     configs (benchmarks/configs), not here.
@@ -60,26 +59,19 @@ class ReBRACConfig(BaseConfig):
         seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
     """
 
-    steps: int = 1_000_000
     batch_size: int = 1024
-    eval_every: int = 5000
-    eval_episodes: int = 10
     actor_lr: float = 1e-3
     critic_lr: float = 1e-3
     beta_actor: float = 0.001
     beta_critic: float = 0.01
-    discount: float = 0.99
-    tau: float = 5e-3
     policy_noise: float = 0.2
     noise_clip: float = 0.5
     policy_delay: int = 2
-    hidden_dim: int = 256
     num_layers: int = 3
     normalize_states: bool = True
 
     def validate(self) -> None:
         super().validate()
-        validate_actor_critic(self)
         require(self.beta_actor >= 0 and self.beta_critic >= 0,
                 f"beta_actor and beta_critic must be >= 0, got {self.beta_actor}, "
                 f"{self.beta_critic}")

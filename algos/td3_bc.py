@@ -13,15 +13,14 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from curatedrl.algos.base import BaseConfig
 from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, floats,
                                      frozen_copy, require, soft_update, step,
-                                     validate_actor_critic)
+                                     OfflineRLConfig)
 from curatedrl.datasets.buffer import TransitionBatch
 
 
 @dataclass
-class TD3BCConfig(BaseConfig):
+class TD3BCConfig(OfflineRLConfig):
     """TD3+BC. Defaults: the paper (Fujimoto & Gu 2021) and CORL, which agree.
 
     Attributes:
@@ -42,24 +41,13 @@ class TD3BCConfig(BaseConfig):
         seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
     """
 
-    steps: int = 1_000_000
-    batch_size: int = 256
-    eval_every: int = 5000
-    eval_episodes: int = 10
-    actor_lr: float = 3e-4
-    critic_lr: float = 3e-4
     alpha: float = 2.5
-    discount: float = 0.99
-    tau: float = 0.005
     policy_noise: float = 0.2
     noise_clip: float = 0.5
     policy_delay: int = 2
-    hidden_dim: int = 256
-    num_layers: int = 2
 
     def validate(self) -> None:
         super().validate()
-        validate_actor_critic(self)
         require(self.alpha >= 0, f"alpha must be >= 0, got {self.alpha}")
         require(self.policy_noise >= 0 and self.noise_clip >= 0,
                 "policy_noise and noise_clip must be >= 0")
