@@ -18,9 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
-from curatedrl.algos.modules import (OfflineRL, QEnsemble, advantage_weights, floats,
-                                     frozen_copy, require, soft_update, step,
-                                     OfflineRLConfig)
+from curatedrl.algos.modules import (OfflineRL, QEnsemble, advantage_weights, floats, require,
+                                     soft_update, step, OfflineRLConfig)
 from curatedrl.algos.networks import GaussianActor
 from curatedrl.datasets.buffer import TransitionBatch
 
@@ -71,13 +70,9 @@ class AWAC(OfflineRL):
     def __init__(self, cfg: AWACConfig, obs_dim: int, act_dim: int):
         super().__init__(cfg, obs_dim, act_dim)
         hidden = [cfg.hidden_dim] * cfg.num_layers
-        self.actor = GaussianActor(obs_dim, act_dim, hidden).to(self.device)
-        self.critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
-        self.critic_target = frozen_copy(self.critic)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
-        self.parts.update(actor=self.actor, critic=self.critic, critic_target=self.critic_target,
-                          actor_opt=self.actor_opt, critic_opt=self.critic_opt)
+        self.set_actor_critic(
+            GaussianActor(obs_dim, act_dim, hidden).to(self.device),
+            QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device))
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         cfg = self.cfg
@@ -88,10 +83,8 @@ class AWAC(OfflineRL):
         with torch.no_grad():
             next_act = sample_actions(self.actor, next_obs, self.generator)
             next_q = self.critic_target(next_obs, next_act).min(0).values
-            target = batch.rewards + (1.0 - batch.terminations) * cfg.discount * next_q
-        q = self.critic(obs, batch.actions)
-        critic_loss = (q - target).pow(2).mean(1).sum()
-        step(self.critic_opt, critic_loss)
+            target = self.td_target(batch.rewards, batch.terminations, next_q)
+        q, critic_loss = self.critic_step(obs, batch.actions, target)
 
         with torch.no_grad():
             pi_act = sample_actions(self.actor, obs, self.generator)

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from curatedrl.algos.modules import (OfflineRL, QEnsemble, TanhGaussianActor, floats,
-                                     frozen_copy, require, soft_update, step,
-                                     OfflineRLConfig)
+from curatedrl.algos.modules import (OfflineRL, QEnsemble, TanhGaussianActor, floats, require,
+                                     soft_update, step, OfflineRLConfig)
 from curatedrl.datasets.buffer import TransitionBatch
 
 
@@ -96,20 +95,16 @@ class CQL(OfflineRL):
 
     def __init__(self, cfg: CQLConfig, obs_dim: int, act_dim: int):
         super().__init__(cfg, obs_dim, act_dim)
-        self.actor = TanhGaussianActor(obs_dim, act_dim, cfg.hidden_dim,
-                                       cfg.num_layers).to(self.device)
-        self.critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
-        corl_init(self.actor, self.critic)
-        self.critic_target = frozen_copy(self.critic)
+        actor = TanhGaussianActor(obs_dim, act_dim, cfg.hidden_dim,
+                                  cfg.num_layers).to(self.device)
+        critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
+        corl_init(actor, critic)
+        self.set_actor_critic(actor, critic)
         self.log_alpha = nn.Parameter(torch.zeros((), device=self.device))
         self.target_entropy = -float(act_dim)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
         self.alpha_opt = torch.optim.Adam([self.log_alpha], lr=cfg.actor_lr)
         self.log_alpha_holder = nn.ParameterDict({"log_alpha": self.log_alpha})
-        self.parts.update(actor=self.actor, critic=self.critic, critic_target=self.critic_target,
-                          log_alpha=self.log_alpha_holder, actor_opt=self.actor_opt,
-                          critic_opt=self.critic_opt, alpha_opt=self.alpha_opt)
+        self.parts.update(log_alpha=self.log_alpha_holder, alpha_opt=self.alpha_opt)
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         cfg = self.cfg
@@ -128,7 +123,7 @@ class CQL(OfflineRL):
         with torch.no_grad():
             next_act, _ = self.actor.sample(next_obs, self.generator)
             next_q = self.critic_target(next_obs, next_act).min(0).values
-            target = batch.rewards + (1.0 - batch.terminations) * cfg.discount * next_q
+            target = self.td_target(batch.rewards, batch.terminations, next_q)
             rand_act = torch.rand((len(obs), n, self.act_dim), generator=self.generator,
                                   device=self.device) * 2.0 - 1.0
             obs_n = obs.unsqueeze(1).expand(-1, n, -1)

@@ -17,8 +17,8 @@ from typing import Any
 import torch
 
 from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, ValueNet,
-                                     advantage_weights, expectile_loss, floats, frozen_copy,
-                                     require, soft_update, step, OfflineRLConfig)
+                                     advantage_weights, expectile_loss, floats, require,
+                                     soft_update, step, OfflineRLConfig)
 from curatedrl.algos.networks import GaussianActor
 from curatedrl.algos.schedules import warmup_cosine
 from curatedrl.datasets.buffer import TransitionBatch
@@ -81,19 +81,14 @@ class IQL(OfflineRL):
         super().__init__(cfg, obs_dim, act_dim)
         hidden = [cfg.hidden_dim] * cfg.num_layers
         if cfg.deterministic_actor:
-            self.actor = DeterministicActor(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers)
+            actor = DeterministicActor(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers)
         else:
-            self.actor = GaussianActor(obs_dim, act_dim, hidden)
-        self.actor.to(self.device)
-        self.critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
-        self.critic_target = frozen_copy(self.critic)
+            actor = GaussianActor(obs_dim, act_dim, hidden)
+        critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
+        self.set_actor_critic(actor.to(self.device), critic)
         self.value = ValueNet(obs_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
         self.value_opt = torch.optim.Adam(self.value.parameters(), lr=cfg.value_lr)
-        self.parts.update(actor=self.actor, critic=self.critic, critic_target=self.critic_target,
-                          value=self.value, actor_opt=self.actor_opt, critic_opt=self.critic_opt,
-                          value_opt=self.value_opt)
+        self.parts.update(value=self.value, value_opt=self.value_opt)
         self.reward_scale = 1.0
 
     def prepare(self, ds: EpisodeDataset) -> None:
@@ -121,7 +116,7 @@ class IQL(OfflineRL):
         step(self.value_opt, value_loss)
 
         rewards = batch.rewards * self.reward_scale
-        target = rewards + (1.0 - batch.terminations) * cfg.discount * next_v
+        target = self.td_target(rewards, batch.terminations, next_v)
         q = self.critic(obs, batch.actions)
         critic_loss = (q - target).pow(2).mean(1).mean()  # CORL: mean of the critics' MSEs
         step(self.critic_opt, critic_loss)

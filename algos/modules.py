@@ -277,6 +277,40 @@ class OfflineRL(Algorithm):
     def randn(self, shape: torch.Size | tuple[int, ...]) -> torch.Tensor:
         return torch.randn(shape, generator=self.generator, device=self.device)
 
+    def set_actor_critic(self, actor: nn.Module, critic: nn.Module,
+                         actor_target: bool = False) -> None:
+        """Register the actor and critics with a frozen target critic (and target actor), and
+        Adam optimizers at ``cfg.actor_lr`` and ``cfg.critic_lr``; all of them are saved."""
+        self.actor, self.critic = actor, critic
+        self.critic_target = frozen_copy(critic)
+        self.actor_opt = torch.optim.Adam(actor.parameters(), lr=self.cfg.actor_lr)
+        self.critic_opt = torch.optim.Adam(critic.parameters(), lr=self.cfg.critic_lr)
+        self.parts.update(actor=actor, critic=critic, critic_target=self.critic_target,
+                          actor_opt=self.actor_opt, critic_opt=self.critic_opt)
+        if actor_target:
+            self.actor_target = frozen_copy(actor)
+            self.parts["actor_target"] = self.actor_target
+
+    def td_target(self, rewards: torch.Tensor, terminations: torch.Tensor,
+                  next_value: torch.Tensor) -> torch.Tensor:
+        """r + γ (1 − done) V(s'): bootstrapping stops at terminal states only."""
+        return rewards + (1.0 - terminations) * self.cfg.discount * next_value
+
+    def smoothed_target_action(self, next_obs: torch.Tensor) -> torch.Tensor:
+        """TD3's target policy smoothing: clip(π'(s') + clip(N(0, σ²), −c, c), −1, 1)."""
+        cfg = self.cfg
+        act = self.actor_target(next_obs)
+        noise = (self.randn(act.shape) * cfg.policy_noise).clamp(-cfg.noise_clip, cfg.noise_clip)
+        return (act + noise).clamp(-1.0, 1.0)
+
+    def critic_step(self, obs: torch.Tensor, actions: torch.Tensor, target: torch.Tensor
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One Adam step on the sum over critics of their MSE to ``target``; (Q values, loss)."""
+        q = self.critic(obs, actions)
+        loss = (q - target).pow(2).mean(1).sum()
+        step(self.critic_opt, loss)
+        return q, loss
+
     @torch.no_grad()
     def act_tensor(self, obs: torch.Tensor) -> torch.Tensor:
         return self.actor.act(self.normalizer(obs)).clamp(-1.0, 1.0)

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, floats,
-                                     frozen_copy, require, soft_update, step,
-                                     OfflineRLConfig)
+from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, floats, require,
+                                     soft_update, step, OfflineRLConfig)
 from curatedrl.datasets.buffer import TransitionBatch
 from curatedrl.datasets.episodes import EpisodeDataset
 
@@ -97,18 +96,12 @@ class ReBRAC(OfflineRL):
 
     def __init__(self, cfg: ReBRACConfig, obs_dim: int, act_dim: int):
         super().__init__(cfg, obs_dim, act_dim)
-        self.actor = DeterministicActor(obs_dim, act_dim, cfg.hidden_dim,
-                                        cfg.num_layers).to(self.device)
-        self.critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers,
-                                layer_norm=True).to(self.device)
-        rebrac_init(self.actor, self.critic)
-        self.actor_target = frozen_copy(self.actor)
-        self.critic_target = frozen_copy(self.critic)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
-        self.parts.update(actor=self.actor, critic=self.critic, actor_target=self.actor_target,
-                          critic_target=self.critic_target, actor_opt=self.actor_opt,
-                          critic_opt=self.critic_opt)
+        actor = DeterministicActor(obs_dim, act_dim, cfg.hidden_dim,
+                                   cfg.num_layers).to(self.device)
+        critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers,
+                           layer_norm=True).to(self.device)
+        rebrac_init(actor, critic)
+        self.set_actor_critic(actor, critic, actor_target=True)
         self.last_actor = {"actor_loss": 0.0, "actor_bc": 0.0}
 
     def prepare(self, ds: EpisodeDataset) -> None:
@@ -118,13 +111,11 @@ class ReBRAC(OfflineRL):
     def critic_target_values(self, batch: TransitionBatch, next_obs: torch.Tensor
                              ) -> tuple[torch.Tensor, torch.Tensor]:
         """(y, critic BC penalty ‖ã' − a_next‖² per sample, 0 where a_next is unknown)."""
-        cfg = self.cfg
-        noise = (self.randn(batch.actions.shape) * cfg.policy_noise).clamp(
-            -cfg.noise_clip, cfg.noise_clip)
-        next_act = (self.actor_target(next_obs) + noise).clamp(-1.0, 1.0)
+        next_act = self.smoothed_target_action(next_obs)
         penalty = (next_act - batch.next_actions).pow(2).sum(-1) * batch.has_next_action
-        next_q = self.critic_target(next_obs, next_act).min(0).values - cfg.beta_critic * penalty
-        return batch.rewards + (1.0 - batch.terminations) * cfg.discount * next_q, penalty
+        next_q = self.critic_target(next_obs, next_act).min(0).values
+        return self.td_target(batch.rewards, batch.terminations,
+                              next_q - self.cfg.beta_critic * penalty), penalty
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         cfg = self.cfg
@@ -133,9 +124,7 @@ class ReBRAC(OfflineRL):
 
         with torch.no_grad():
             target, critic_bc = self.critic_target_values(batch, next_obs)
-        q = self.critic(obs, batch.actions)
-        critic_loss = (q - target).pow(2).mean(1).sum()
-        step(self.critic_opt, critic_loss)
+        q, critic_loss = self.critic_step(obs, batch.actions, target)
 
         if self.num_updates % cfg.policy_delay == 0:  # ReBRAC: steps 0, 2, 4, ...
             pi = self.actor(obs)

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, floats,
-                                     frozen_copy, require, soft_update, step,
-                                     OfflineRLConfig)
+from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, floats, require,
+                                     soft_update, step, OfflineRLConfig)
 from curatedrl.datasets.buffer import TransitionBatch
 
 
@@ -66,16 +65,10 @@ class TD3BC(OfflineRL):
 
     def __init__(self, cfg: TD3BCConfig, obs_dim: int, act_dim: int):
         super().__init__(cfg, obs_dim, act_dim)
-        self.actor = DeterministicActor(obs_dim, act_dim, cfg.hidden_dim,
-                                        cfg.num_layers).to(self.device)
-        self.critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
-        self.actor_target = frozen_copy(self.actor)
-        self.critic_target = frozen_copy(self.critic)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
-        self.parts.update(actor=self.actor, critic=self.critic, actor_target=self.actor_target,
-                          critic_target=self.critic_target, actor_opt=self.actor_opt,
-                          critic_opt=self.critic_opt)
+        self.set_actor_critic(
+            DeterministicActor(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device),
+            QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device),
+            actor_target=True)
         self.last_actor = {"actor_loss": 0.0, "lambda": 0.0}
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
@@ -85,14 +78,9 @@ class TD3BC(OfflineRL):
         next_obs = self.normalizer(batch.next_observations)
 
         with torch.no_grad():
-            noise = (self.randn(batch.actions.shape) * cfg.policy_noise).clamp(
-                -cfg.noise_clip, cfg.noise_clip)
-            next_act = (self.actor_target(next_obs) + noise).clamp(-1.0, 1.0)
-            next_q = self.critic_target(next_obs, next_act).min(0).values
-            target = batch.rewards + (1.0 - batch.terminations) * cfg.discount * next_q
-        q = self.critic(obs, batch.actions)
-        critic_loss = (q - target).pow(2).mean(1).sum()  # MSE of each critic, summed
-        step(self.critic_opt, critic_loss)
+            next_q = self.critic_target(next_obs, self.smoothed_target_action(next_obs))
+            target = self.td_target(batch.rewards, batch.terminations, next_q.min(0).values)
+        q, critic_loss = self.critic_step(obs, batch.actions, target)
 
         if self.num_updates % cfg.policy_delay == 0:
             pi = self.actor(obs)
