@@ -108,6 +108,28 @@ def _train(args: argparse.Namespace) -> None:
           f"return {final['return_last']:.1f}; run directory {final['run_dir']}")
 
 
+def _sweep(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from curatedrl.benchmarks.configs import load_schedule
+    from curatedrl.benchmarks.sweep import expand, sweep
+
+    extra = parse_sets(args.set or [])
+    if args.device:
+        extra["device"] = args.device
+    cells = expand(args.suite, args.seeds, args.algo, args.dataset)
+    schedule = load_schedule(args.schedule)
+    group = f"sweep-{args.suite}-{schedule['name']}" if args.wandb else None
+    gpu = args.gpu_fraction
+    if gpu is None:
+        gpu = 0.2 if str(args.device or "").startswith("cuda") else 0.0
+    out = sweep(cells, schedule, Path(args.root), None if args.no_results else Path(args.results),
+                args.backend, args.workers, args.address, extra, group, gpu)
+    if out["failed"]:
+        raise CuratedRLError(f"{len(out['failed'])} of {len(cells)} cells failed (listed above); "
+                             f"run the same command again to retry them")
+
+
 def _bench(args: argparse.Namespace) -> None:
     from curatedrl.benchmarks.bench import run_bench
 
@@ -206,6 +228,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", action="append", choices=["generation", "load"],
                    help="run only this figure (repeatable; default: all)")
     p.set_defaults(func=_bench)
+
+    p = sub.add_parser(
+        "sweep", help="run a suite's algo x dataset x seed cells (skips finished cells)",
+        description="Run every algo x dataset x seed cell of a suite, several at a time, each in "
+                    "its own `curatedrl train` process. Finished cells are skipped, so a killed "
+                    "sweep started again runs only the unfinished ones; failed cells are listed "
+                    "at the end and the others go on. Finished cells are copied (final.json, "
+                    "eval.csv, config.yaml) into the results tree that `curatedrl leaderboard` "
+                    "reads.")
+    p.add_argument("--suite", required=True,
+                   help="suite from benchmarks/configs/suites.yaml: paper, baselines or all")
+    p.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per cell (default 5)")
+    p.add_argument("--algo", action="append",
+                   help="run only this algorithm (repeatable; any registered algorithm)")
+    p.add_argument("--dataset", action="append",
+                   help="run only this dataset id or file (repeatable)")
+    p.add_argument("--schedule", default="paper",
+                   help="paper (the algorithms' published defaults; needs a GPU), cpu (reduced, "
+                        "for 2 CPU cores) or a schedule YAML file (default paper)")
+    p.add_argument("--backend", choices=["local", "ray"], default="local",
+                   help="local: subprocesses on this machine, no Ray needed; ray: Ray tasks on a "
+                        "local Ray instance or the cluster at --address")
+    p.add_argument("--workers", type=int, default=1,
+                   help="cells at a time (local) or CPUs of the local Ray instance (default 1)")
+    p.add_argument("--address", default=None,
+                   help="address of an existing Ray cluster (ray backend), e.g. ray://host:10001")
+    p.add_argument("--gpu-fraction", type=float, default=None,
+                   help="GPUs per Ray task (default 0.2 when --device is cuda, else 0)")
+    p.add_argument("--device", default=None, help="torch device of every cell: cpu or cuda")
+    p.add_argument("--root", default="runs/sweeps",
+                   help="where run directories go: ROOT/<schedule>/<algo>/<dataset>/seed<N>")
+    p.add_argument("--results", default="results",
+                   help="results tree that finished cells are exported to (default results/)")
+    p.add_argument("--no-results", action="store_true",
+                   help="do not export finished cells to the results tree")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a config field in every cell (after schedule and per-dataset "
+                        "configs), e.g. --set eval_episodes=5")
+    p.add_argument("--wandb", action="store_true",
+                   help="mirror every cell to Weights & Biases, all in the group "
+                        "sweep-<suite>-<schedule>")
+    p.set_defaults(func=_sweep)
 
     p = sub.add_parser("demo", help="the main job: BC, filtered BC and iw-BC on the embedded "
                                     "default dataset (made on first use, no download)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from curatedrl.benchmarks.configs import schedule_overrides
 from curatedrl.benchmarks.rundir import read_json, read_yaml
 from curatedrl.benchmarks.tables import table
 from curatedrl.benchmarks.train import train
@@ -20,7 +21,7 @@ def run_demo(out: Path = Path("runs") / "demo", config: Path = DEMO_CONFIG) -> l
     rows, results = [], []
     for seed in spec["seeds"]:
         for algo in spec["algos"]:
-            overrides = {**spec.get("common", {}), **spec.get("per_algo", {}).get(algo, {})}
+            overrides = schedule_overrides(spec, algo)
             run_dir = out / algo / f"seed{seed}"
             if (run_dir / "final.json").exists():
                 final = read_json(run_dir / "final.json")

@@ -1,0 +1,205 @@
+"""`curatedrl sweep`: run a suite's algo x dataset x seed cells, locally or on Ray.
+
+Each cell is one ``curatedrl train`` process (a crash or an out-of-memory kill costs that cell
+only), writing its run directory under ``<root>/<schedule>/<algo>/<dataset>/seed<N>``. A cell
+whose ``final.json`` says ``finished`` is skipped, so a killed sweep started again with the same
+command runs only the unfinished cells. Failed cells are reported at the end (with the last
+lines of their log) while the others go on. Finished cells are exported to
+``<results>/<schedule>/<algo>/<dataset>/seed<N>/`` (final.json, eval.csv, config.yaml): the small
+files the leaderboard is built from.
+
+Backends: ``local`` runs ``--workers`` cells at a time in subprocesses and needs no Ray; ``ray``
+runs the same cells as Ray tasks (one CPU each, plus a GPU fraction when the device is CUDA) on
+a local Ray instance or an existing cluster (``--address``; the datasets and the repository must
+then be at the same paths on every node).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from tqdm.auto import tqdm
+
+from curatedrl.benchmarks.configs import cell_overrides, dataset_slug, suite
+from curatedrl.benchmarks.rundir import read_json
+from curatedrl.benchmarks.train import resolve_algo
+from curatedrl.errors import CuratedRLError
+
+# Environment variables a cell needs from the sweep's environment (also passed to Ray workers).
+PASS_ENV = ("MINARI_DATASETS_PATH", "CURATEDRL_CACHE", "WANDB_MODE", "WANDB_DIR",
+            "WANDB_PROJECT", "WANDB_API_KEY", "PYTHONPATH")
+RESULT_FILES = ("config.yaml", "eval.csv", "final.json")  # final.json last: it marks complete
+
+
+@dataclass(frozen=True)
+class Cell:
+    algo: str
+    dataset: str
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.algo}/{dataset_slug(self.dataset)}/seed{self.seed}"
+
+
+def expand(suite_name: str, seeds: int | Iterable[int], algos: list[str] | None = None,
+           datasets: list[str] | None = None) -> list[Cell]:
+    """The suite's cells; ``algos`` (any registered algorithm) or ``datasets`` narrow or replace
+    the suite's lists."""
+    spec = suite(suite_name)
+    algos = algos or spec["algos"]
+    for a in algos:
+        resolve_algo(a)
+    seeds = range(seeds) if isinstance(seeds, int) else list(seeds)
+    if not seeds:
+        raise CuratedRLError("a sweep needs at least one seed (--seeds N with N >= 1)")
+    return [Cell(a, d, s) for a in algos for d in (datasets or spec["datasets"]) for s in seeds]
+
+
+def cell_status(run_dir: Path) -> str:
+    """finished | failed | partial (started, no final.json) | pending."""
+    final = run_dir / "final.json"
+    if final.exists():
+        try:
+            return "finished" if read_json(final).get("status") == "finished" else "failed"
+        except ValueError:
+            return "failed"
+    return "partial" if run_dir.exists() else "pending"
+
+
+def run_cell(cell: Cell, run_dir: str, overrides: dict[str, Any], env: dict[str, str],
+             threads: int = 1, wandb_group: str | None = None) -> dict[str, Any]:
+    """Train one cell in a subprocess; returns {"cell", "status", "error", "log"}.
+
+    Also the body of the Ray task, so both backends run cells the same way."""
+    import json
+
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "curatedrl.cli", "train", "--algo", cell.algo,
+           "--dataset", cell.dataset, "--seed", str(cell.seed), "--out", str(run_dir)]
+    for key, value in overrides.items():
+        cmd += ["--set", f"{key}={json.dumps(value)}"]
+    if wandb_group:
+        cmd += ["--wandb", "--wandb-group", wandb_group]
+    child_env = {**os.environ, **env, "OMP_NUM_THREADS": str(threads),
+                 "MKL_NUM_THREADS": str(threads), "TQDM_DISABLE": "1"}
+    log = run_dir / "train.log"
+    with open(log, "a") as f:
+        f.write("$ " + " ".join(cmd) + "\n")
+        f.flush()
+        rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=child_env).returncode
+    status = cell_status(run_dir)
+    error = None
+    if rc != 0 or status != "finished":
+        tail = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()][-3:]
+        error = f"exit code {rc}: " + " | ".join(tail)
+        status = "failed"
+    return {"cell": cell, "status": status, "error": error, "log": str(log)}
+
+
+def export(run_dir: Path, dest: Path) -> None:
+    """Copy a finished run's small files into the results tree (each copy atomic)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in RESULT_FILES:
+        tmp = dest / f".{name}.tmp"
+        shutil.copyfile(run_dir / name, tmp)
+        os.replace(tmp, dest / name)
+
+
+def ensure_datasets(cells: list[Cell]) -> None:
+    """Make the suite's own datasets that are missing here (before any cell starts)."""
+    from curatedrl.datasets.defaults import ensure_default_dataset
+    from curatedrl.datasets.minari_io import local_dataset_ids
+
+    local = set(local_dataset_ids())
+    for ds in dict.fromkeys(c.dataset for c in cells):
+        if ds in local or Path(ds).is_file():
+            continue
+        if ds.startswith("curatedrl/"):
+            ensure_default_dataset(ds, size="full")
+        else:
+            raise CuratedRLError(f"dataset {ds!r} is neither stored locally nor a file; "
+                                 f"download it with Minari first (minari download {ds})")
+
+
+def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs") / "sweeps",
+          results: Path | None = Path("results"), backend: str = "local", workers: int = 1,
+          address: str | None = None, extra: dict[str, Any] | None = None,
+          wandb_group: str | None = None, gpu_fraction: float = 0.0,
+          progress: bool = True) -> dict[str, list]:
+    """Run the unfinished cells; returns {"finished", "skipped", "failed"} lists."""
+    if workers < 1:
+        raise CuratedRLError(f"--workers must be >= 1, got {workers}")
+    base = Path(root) / schedule["name"]
+    run_dirs = {c: base / c.name for c in cells}
+    skipped = [c for c in cells if cell_status(run_dirs[c]) == "finished"]
+    todo = [c for c in cells if c not in skipped]
+    print(f"sweep: {len(cells)} cells, {len(skipped)} already finished, {len(todo)} to run "
+          f"(schedule {schedule['name']}, backend {backend}, {workers} workers)")
+    if todo:
+        ensure_datasets(todo)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
+    jobs = [(c, str(run_dirs[c]), cell_overrides(c.algo, c.dataset, schedule, extra), env,
+             threads, wandb_group) for c in todo]
+    runner = _run_ray if backend == "ray" else _run_local
+    if backend not in ("local", "ray"):
+        raise CuratedRLError(f"unknown backend {backend!r}; choose local or ray")
+    outcomes = runner(jobs, workers, address, gpu_fraction, progress) if jobs else []
+    failed = [o for o in outcomes if o["status"] != "finished"]
+    finished = [o["cell"] for o in outcomes if o["status"] == "finished"]
+    if results is not None:
+        for c in skipped + finished:
+            export(run_dirs[c], Path(results) / schedule["name"] / c.name)
+    _report(finished, skipped, failed)
+    return {"finished": finished, "skipped": skipped, "failed": failed}
+
+
+def _run_local(jobs, workers, address, gpu_fraction, progress) -> list[dict]:
+    outcomes = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_cell, *job) for job in jobs]
+        bar = tqdm(as_completed(futures), total=len(futures), desc="cells", disable=not progress)
+        for fut in bar:
+            outcomes.append(fut.result())
+            bar.set_postfix(failed=sum(o["status"] != "finished" for o in outcomes))
+    return outcomes
+
+
+def _run_ray(jobs, workers, address, gpu_fraction, progress) -> list[dict]:
+    try:
+        import ray
+    except ImportError:
+        raise CuratedRLError("the ray backend needs Ray: pip install -e '.[ray]' (or use "
+                             "--backend local)") from None
+    if not ray.is_initialized():
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    task = ray.remote(num_cpus=1, num_gpus=gpu_fraction)(run_cell)
+    pending = [task.remote(*job) for job in jobs]
+    outcomes = []
+    bar = tqdm(total=len(pending), desc="cells (ray)", disable=not progress)
+    while pending:
+        done, pending = ray.wait(pending, num_returns=1)
+        outcomes.append(ray.get(done[0]))
+        bar.update(1)
+        bar.set_postfix(failed=sum(o["status"] != "finished" for o in outcomes))
+    bar.close()
+    return outcomes
+
+
+def _report(finished: list[Cell], skipped: list[Cell], failed: list[dict]) -> None:
+    print(f"sweep done: {len(finished)} finished, {len(skipped)} skipped (finished before), "
+          f"{len(failed)} failed")
+    for o in failed:
+        print(f"  FAILED {o['cell'].name}: {o['error']}\n    log: {o['log']}")
