@@ -6,8 +6,15 @@ STAMP := $(VENV)/.installed-stamp
 # The CPU wheel of torch lies on this machine's disk; a bare `torch` would pull a CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-slow lint demo datasets policies bench clean-venv
+.PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard clean-venv
 SIZE ?= full
+# make reproduce SUITE=paper|baselines|all SEEDS=5 SCHEDULE=paper|cpu [ALGO=name] [WORKERS=N]
+SUITE ?= all
+SEEDS ?= 5
+SCHEDULE ?= paper
+WORKERS ?= 1
+BACKEND ?= local
+ALGO ?=
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +45,13 @@ datasets: $(STAMP)  ## the suite's datasets from the shipped policies (SIZE=smal
 policies: $(STAMP)  ## train (or resume) the behaviour policies; needs the `policies` extra
 	$(BIN)/pip install --quiet -e ".[policies]"
 	$(BIN)/curatedrl policies train
+
+reproduce: $(STAMP)  ## run a suite's cells (skips finished ones) and export them to results/
+	$(BIN)/curatedrl sweep --suite $(SUITE) --seeds $(SEEDS) --schedule $(SCHEDULE) \
+		--workers $(WORKERS) --backend $(BACKEND) $(if $(ALGO),--algo $(ALGO))
+
+leaderboard: $(STAMP)  ## rebuild LEADERBOARD.md and docs/leaderboard/*.png from results/ only
+	$(BIN)/curatedrl leaderboard
 
 clean-venv:
 	rm -rf $(VENV)

@@ -130,6 +130,15 @@ def _sweep(args: argparse.Namespace) -> None:
                              f"run the same command again to retry them")
 
 
+def _leaderboard(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from curatedrl.benchmarks.leaderboard import build
+
+    build(Path(args.results), Path(args.out), Path(args.plots))
+    print(f"wrote {args.out} and its plots in {args.plots}/ from {args.results}/")
+
+
 def _bench(args: argparse.Namespace) -> None:
     from curatedrl.benchmarks.bench import run_bench
 
@@ -270,6 +279,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mirror every cell to Weights & Biases, all in the group "
                         "sweep-<suite>-<schedule>")
     p.set_defaults(func=_sweep)
+
+    p = sub.add_parser(
+        "leaderboard", help="rebuild LEADERBOARD.md and its plots from the results tree only",
+        description="Rebuild LEADERBOARD.md from results/<schedule>/<algo>/<dataset>/seed<N>/"
+                    "final.json (and eval.csv for the learning curves): per-dataset last and best "
+                    "scores (mean ± std, seeds), averages, IQM with stratified-bootstrap CIs, "
+                    "probability of improvement, and PNG plots. Corrupt or partial files are "
+                    "skipped with a warning naming them. Same results, same file.")
+    p.add_argument("--results", default="results", help="results tree (default results/)")
+    p.add_argument("--out", default="LEADERBOARD.md", help="markdown file to write")
+    p.add_argument("--plots", default="docs/leaderboard", help="folder for the PNG plots")
+    p.set_defaults(func=_leaderboard)
 
     p = sub.add_parser("demo", help="the main job: BC, filtered BC and iw-BC on the embedded "
                                     "default dataset (made on first use, no download)")

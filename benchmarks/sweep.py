@@ -150,31 +150,42 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
     jobs = [(c, str(run_dirs[c]), cell_overrides(c.algo, c.dataset, schedule, extra), env,
              threads, wandb_group) for c in todo]
-    runner = _run_ray if backend == "ray" else _run_local
     if backend not in ("local", "ray"):
         raise CuratedRLError(f"unknown backend {backend!r}; choose local or ray")
-    outcomes = runner(jobs, workers, address, gpu_fraction, progress) if jobs else []
+
+    def publish(cell: Cell) -> None:  # as soon as a cell is finished: a killed sweep keeps it
+        if results is not None:
+            export(run_dirs[cell], Path(results) / schedule["name"] / cell.name)
+
+    for c in skipped:
+        publish(c)
+    runner = _run_ray if backend == "ray" else _run_local
+    outcomes = runner(jobs, workers, address, gpu_fraction, progress, publish) if jobs else []
     failed = [o for o in outcomes if o["status"] != "finished"]
     finished = [o["cell"] for o in outcomes if o["status"] == "finished"]
-    if results is not None:
-        for c in skipped + finished:
-            export(run_dirs[c], Path(results) / schedule["name"] / c.name)
     _report(finished, skipped, failed)
     return {"finished": finished, "skipped": skipped, "failed": failed}
 
 
-def _run_local(jobs, workers, address, gpu_fraction, progress) -> list[dict]:
+def _collect(outcome: dict, outcomes: list[dict], bar, publish) -> None:
+    outcomes.append(outcome)
+    if outcome["status"] == "finished":
+        publish(outcome["cell"])
+    bar.update(1)
+    bar.set_postfix(failed=sum(o["status"] != "finished" for o in outcomes))
+
+
+def _run_local(jobs, workers, address, gpu_fraction, progress, publish) -> list[dict]:
     outcomes = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(run_cell, *job) for job in jobs]
-        bar = tqdm(as_completed(futures), total=len(futures), desc="cells", disable=not progress)
-        for fut in bar:
-            outcomes.append(fut.result())
-            bar.set_postfix(failed=sum(o["status"] != "finished" for o in outcomes))
+        with tqdm(total=len(futures), desc="cells", disable=not progress) as bar:
+            for fut in as_completed(futures):
+                _collect(fut.result(), outcomes, bar, publish)
     return outcomes
 
 
-def _run_ray(jobs, workers, address, gpu_fraction, progress) -> list[dict]:
+def _run_ray(jobs, workers, address, gpu_fraction, progress, publish) -> list[dict]:
     try:
         import ray
     except ImportError:
@@ -188,13 +199,10 @@ def _run_ray(jobs, workers, address, gpu_fraction, progress) -> list[dict]:
     task = ray.remote(num_cpus=1, num_gpus=gpu_fraction)(run_cell)
     pending = [task.remote(*job) for job in jobs]
     outcomes = []
-    bar = tqdm(total=len(pending), desc="cells (ray)", disable=not progress)
-    while pending:
-        done, pending = ray.wait(pending, num_returns=1)
-        outcomes.append(ray.get(done[0]))
-        bar.update(1)
-        bar.set_postfix(failed=sum(o["status"] != "finished" for o in outcomes))
-    bar.close()
+    with tqdm(total=len(pending), desc="cells (ray)", disable=not progress) as bar:
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            _collect(ray.get(done[0]), outcomes, bar, publish)
     return outcomes
 
 

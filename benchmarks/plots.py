@@ -1,0 +1,131 @@
+"""Leaderboard plots (PNG): learning curves per dataset, aggregate IQM/mean with intervals
+(rliable), and performance profiles (rliable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from curatedrl.algos import ALGOS
+from curatedrl.benchmarks.configs import dataset_slug
+from curatedrl.benchmarks.results import Run
+from curatedrl.benchmarks.stats import BOOTSTRAP_REPS, BOOTSTRAP_SEED, bootstrap_rng, score_matrix
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    tmp.replace(path)
+
+
+def _colors(algos: list[str]) -> dict[str, tuple]:
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10"]
+    return {a: cmap(list(ALGOS).index(a) % 10) for a in algos}
+
+
+def learning_curves(runs: list[Run], datasets: list[str], path: Path) -> None:
+    plt = _pyplot()
+    shown = [d for d in datasets if any(r.dataset == d and r.curve for r in runs)]
+    cols = min(3, len(shown))
+    rows = -(-len(shown) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.1 * rows), squeeze=False)
+    algos = [a for a in ALGOS if any(r.algo == a for r in runs)]
+    colors = _colors(algos)
+    for ax, d in zip(axes.flat, shown):
+        for algo in algos:
+            curves = [dict(r.curve) for r in runs if r.algo == algo and r.dataset == d]
+            steps = sorted(set().union(*curves)) if curves else []
+            if not steps:
+                continue
+            values = [[c[s] for c in curves if s in c] for s in steps]
+            mean = np.array([np.mean(v) for v in values])
+            std = np.array([np.std(v) for v in values])
+            ax.plot(steps, mean, label=f"{algo} ({len(curves)})", color=colors[algo])
+            ax.fill_between(steps, mean - std, mean + std, alpha=0.15, color=colors[algo])
+        ax.set_title(dataset_slug(d), fontsize=10)
+        ax.set_xlabel("gradient step (two-stage: stage 2)", fontsize=8)
+        ax.set_ylabel("normalised score", fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(shown):]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, [lb.split(" (")[0] for lb in labels], loc="lower center",
+               ncol=min(5, len(labels)), bbox_to_anchor=(0.5, -0.04))
+    fig.suptitle("Learning curves: mean ± std over seeds", y=1.0)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def _matrices(last: dict[str, dict[str, list[float]]]) -> dict[str, np.ndarray]:
+    out = {}
+    for algo in ALGOS:
+        datasets = [d for d in last.get(algo, {}) if last[algo][d]]
+        if datasets:
+            out[algo] = score_matrix(last[algo], datasets)
+    return out
+
+
+def aggregate(last: dict[str, dict[str, list[float]]], path: Path) -> None:
+    from rliable import library as rly
+    from rliable import metrics, plot_utils
+
+    plt = _pyplot()
+    scores = _matrices(last)
+    func = lambda x: np.array([metrics.aggregate_iqm(x), metrics.aggregate_mean(x)])
+    points, intervals = rly.get_interval_estimates(
+        scores, func, reps=BOOTSTRAP_REPS, random_state=bootstrap_rng())
+    fig, _ = plot_utils.plot_interval_estimates(
+        points, intervals, metric_names=["IQM", "Mean"], algorithms=list(scores),
+        colors=_colors(list(scores)), xlabel="Normalised score (last)")
+    _save(fig, path)
+    plt.close(fig)
+
+
+def performance_profiles(last: dict[str, dict[str, list[float]]], path: Path) -> None:
+    from rliable import library as rly
+    from rliable import plot_utils
+
+    plt = _pyplot()
+    scores = _matrices(last)
+    top = max(float(m.max()) for m in scores.values())
+    taus = np.linspace(min(0.0, min(float(m.min()) for m in scores.values())),
+                       max(100.0, top), 101)
+    np.random.seed(BOOTSTRAP_SEED)
+    profiles, cis = rly.create_performance_profile(scores, taus, reps=200)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    plot_utils.plot_performance_profiles(profiles, taus, performance_profile_cis=cis,
+                                         colors=_colors(list(scores)), ax=ax,
+                                         xlabel="Normalised score τ")
+    ax.legend(list(scores), fontsize=8, loc="upper right")
+    _save(fig, path)
+    plt.close(fig)
+
+
+def write_plots(schedule: str, runs: list[Run], datasets: list[str],
+                last: dict[str, dict[str, list[float]]], plot_dir: Path
+                ) -> list[tuple[str, Path]]:
+    """Write the schedule's plots; returns (title, path) pairs for the markdown."""
+    if not runs:
+        return []
+    plots = [("learning curves", plot_dir / f"{schedule}-learning-curves.png", learning_curves,
+              (runs, datasets)),
+             ("aggregate scores", plot_dir / f"{schedule}-aggregate.png", aggregate, (last,)),
+             ("performance profiles", plot_dir / f"{schedule}-performance-profiles.png",
+              performance_profiles, (last,))]
+    for _, path, fn, args in plots:
+        fn(*args, path)
+    return [(title, path) for title, path, _, _ in plots]
