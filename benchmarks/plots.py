@@ -10,7 +10,7 @@ import numpy as np
 from curatedrl.algos import ALGOS
 from curatedrl.benchmarks.configs import dataset_slug
 from curatedrl.benchmarks.results import Run
-from curatedrl.benchmarks.stats import BOOTSTRAP_REPS, BOOTSTRAP_SEED, bootstrap_rng, score_matrix
+from curatedrl.benchmarks.stats import BOOTSTRAP_SEED, iqm_with_ci, mean_with_ci, score_matrix
 
 
 def _pyplot():
@@ -39,6 +39,8 @@ def _colors(algos: list[str]) -> dict[str, tuple]:
 def learning_curves(runs: list[Run], datasets: list[str], path: Path) -> None:
     plt = _pyplot()
     shown = [d for d in datasets if any(r.dataset == d and r.curve for r in runs)]
+    if not shown:
+        return
     cols = min(3, len(shown))
     rows = -(-len(shown) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.1 * rows), squeeze=False)
@@ -80,14 +82,15 @@ def _matrices(last: dict[str, dict[str, list[float]]]) -> dict[str, np.ndarray]:
 
 
 def aggregate(last: dict[str, dict[str, list[float]]], path: Path) -> None:
-    from rliable import library as rly
-    from rliable import metrics, plot_utils
+    from rliable import plot_utils
 
     plt = _pyplot()
     scores = _matrices(last)
-    func = lambda x: np.array([metrics.aggregate_iqm(x), metrics.aggregate_mean(x)])
-    points, intervals = rly.get_interval_estimates(
-        scores, func, reps=BOOTSTRAP_REPS, random_state=bootstrap_rng())
+    points, intervals = {}, {}
+    for algo, m in scores.items():
+        (iq, iq_lo, iq_hi), (mu, mu_lo, mu_hi) = iqm_with_ci(m), mean_with_ci(m)
+        points[algo] = np.array([iq, mu])
+        intervals[algo] = np.array([[iq_lo, mu_lo], [iq_hi, mu_hi]])
     fig, _ = plot_utils.plot_interval_estimates(
         points, intervals, metric_names=["IQM", "Mean"], algorithms=list(scores),
         colors=_colors(list(scores)), xlabel="Normalised score (last)")
@@ -116,9 +119,10 @@ def performance_profiles(last: dict[str, dict[str, list[float]]], path: Path) ->
 
 
 def write_plots(schedule: str, runs: list[Run], datasets: list[str],
-                last: dict[str, dict[str, list[float]]], plot_dir: Path
+                last: dict[str, dict[str, list[float]]], plot_dir: Path, draw: bool = True
                 ) -> list[tuple[str, Path]]:
-    """Write the schedule's plots; returns (title, path) pairs for the markdown."""
+    """Write the schedule's plots (unless not ``draw``); returns (title, path) pairs for the
+    markdown."""
     if not runs:
         return []
     plots = [("learning curves", plot_dir / f"{schedule}-learning-curves.png", learning_curves,
@@ -126,6 +130,6 @@ def write_plots(schedule: str, runs: list[Run], datasets: list[str],
              ("aggregate scores", plot_dir / f"{schedule}-aggregate.png", aggregate, (last,)),
              ("performance profiles", plot_dir / f"{schedule}-performance-profiles.png",
               performance_profiles, (last,))]
-    for _, path, fn, args in plots:
+    for _, path, fn, args in plots if draw else []:
         fn(*args, path)
     return [(title, path) for title, path, _, _ in plots]

@@ -1,0 +1,107 @@
+"""`curatedrl leaderboard`: tables from results/ only, identical rebuilds, bad files skipped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from curatedrl.algos import ALGOS
+from curatedrl.benchmarks.configs import dataset_slug
+from curatedrl.benchmarks.leaderboard import build, suite_datasets
+from curatedrl.benchmarks.rundir import write_csv
+from curatedrl.benchmarks.stats import iqm_with_ci, probability_of_improvement
+
+REPO = Path(__file__).resolve().parents[1]
+DS = "curatedrl/hopper/medium-v0"
+
+
+def write_run(root: Path, algo: str, seed: int, last: float, dataset: str = DS,
+              schedule: str = "cpu") -> Path:
+    run = root / schedule / algo / dataset_slug(dataset) / f"seed{seed}"
+    run.mkdir(parents=True)
+    (run / "final.json").write_text(json.dumps({
+        "algo": algo, "dataset": dataset, "seed": seed, "status": "finished",
+        "normalized_score_last": last, "normalized_score_best": last + 1.0,
+        "git_commit": "abc", "hardware": "test", "device": "cpu"}))
+    write_csv(run / "eval.csv", [{"step": 5, "normalized_mean": last / 2},
+                                 {"step": 10, "normalized_mean": last}])
+    return run
+
+
+def _row(text: str, label: str) -> list[str]:
+    line = next(ln for ln in text.splitlines() if ln.startswith(f"| {label} |"))
+    return [c.strip() for c in line.strip("|").split("|")]
+
+
+def test_tables_count_seeds_and_name_every_algo_and_dataset(tmp_path):
+    for seed, (a, b) in enumerate([(10.0, 20.0), (12.0, 24.0), (14.0, 28.0)]):
+        write_run(tmp_path / "r", "filtered_bc", seed, a)
+        write_run(tmp_path / "r", "iw_bc", seed, b)
+    text = build(tmp_path / "r", tmp_path / "LB.md", tmp_path / "plots")
+    header = _row(text, "dataset")
+    assert header[1:] == list(ALGOS)
+    row = _row(text, "hopper-medium")
+    assert row[header.index("filtered_bc")] == "12.0 ± 2.0 (3)"
+    assert row[header.index("iw_bc")] == "24.0 ± 4.0 (3)"
+    assert row[header.index("cql")] == "— (0)"
+    for d in suite_datasets():
+        assert f"| {dataset_slug(d)} |" in text
+    assert _row(text, "iw_bc > filtered_bc")[3] == "1.00"
+    assert _row(text, "**hopper average**")[header.index("iw_bc")] == "— (1/3)"
+    for name in ("learning-curves", "aggregate", "performance-profiles"):
+        assert (tmp_path / "plots" / f"cpu-{name}.png").stat().st_size > 1000
+
+
+def test_rebuild_is_byte_identical(tmp_path):
+    rng = np.random.default_rng(0)
+    for algo in ("bc", "iw_bc", "td3_bc"):
+        for seed in range(4):
+            write_run(tmp_path / "r", algo, seed, float(rng.normal(30, 10)))
+    a = build(tmp_path / "r", tmp_path / "a.md", tmp_path / "p", draw=False)
+    b = build(tmp_path / "r", tmp_path / "b.md", tmp_path / "p", draw=False)
+    assert a == b and (tmp_path / "a.md").read_bytes() == (tmp_path / "b.md").read_bytes()
+
+
+def test_corrupt_partial_and_failed_files_are_skipped_with_a_warning(tmp_path):
+    good = write_run(tmp_path / "r", "bc", 0, 10.0)
+    torn = write_run(tmp_path / "r", "bc", 1, 50.0)
+    (torn / "final.json").write_text('{"algo": "bc", "dat')
+    partial = write_run(tmp_path / "r", "bc", 2, 50.0)
+    (partial / "final.json").write_text(json.dumps({"algo": "bc", "seed": 2}))
+    failed = write_run(tmp_path / "r", "bc", 3, 50.0)
+    (failed / "final.json").write_text(json.dumps({
+        "algo": "bc", "dataset": DS, "seed": 3, "status": "failed",
+        "normalized_score_last": 50.0, "normalized_score_best": 50.0}))
+    (good / "eval.csv").write_text("step,normalized_mean\n5,oops\n")
+    with pytest.warns(UserWarning) as caught:
+        text = build(tmp_path / "r", tmp_path / "LB.md", tmp_path / "plots")
+    messages = " ".join(str(w.message) for w in caught)
+    for path in (torn, partial, failed):
+        assert str(path / "final.json") in messages
+    assert str(good / "eval.csv") in messages
+    assert _row(text, "hopper-medium")[1] == "10.0 (1)"
+
+
+def test_bootstrap_statistics_match_rliable_definitions():
+    from rliable import metrics
+
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(50, 10, size=(5, 9)), rng.normal(45, 10, size=(5, 9))
+    iqm, lo, hi = iqm_with_ci(x)
+    assert iqm == pytest.approx(metrics.aggregate_iqm(x)) and lo < iqm < hi
+    p, lo, hi = probability_of_improvement(x, y)
+    assert p == pytest.approx(metrics.probability_of_improvement(x, y)) and lo < p < hi
+    assert probability_of_improvement(x + 100, x) == (1.0, 1.0, 1.0)
+    assert probability_of_improvement(x, x)[0] == pytest.approx(0.5)
+    assert iqm_with_ci(x) == iqm_with_ci(x.copy())  # fixed seed: same interval every time
+
+
+def test_committed_leaderboard_is_rebuilt_byte_identical(tmp_path):
+    """What `make leaderboard` does on a fresh clone: the committed file comes back unchanged."""
+    committed = REPO / "LEADERBOARD.md"
+    text = build(REPO / "results", tmp_path / "LEADERBOARD.md", Path("docs") / "leaderboard",
+                 draw=False)
+    assert text == committed.read_text(), "LEADERBOARD.md is stale: run `make leaderboard`"
