@@ -124,7 +124,7 @@ def _sweep(args: argparse.Namespace) -> None:
     if gpu is None:
         gpu = 0.2 if str(args.device or "").startswith("cuda") else 0.0
     out = sweep(cells, schedule, Path(args.root), None if args.no_results else Path(args.results),
-                args.backend, args.workers, args.address, extra, group, gpu)
+                args.backend, args.workers, args.address, extra, group, gpu, args.threads)
     if out["failed"]:
         raise CuratedRLError(f"{len(out['failed'])} of {len(cells)} cells failed (listed above); "
                              f"run the same command again to retry them")
@@ -261,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "local Ray instance or the cluster at --address")
     p.add_argument("--workers", type=int, default=1,
                    help="cells at a time (local) or CPUs of the local Ray instance (default 1)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch threads per cell (default: CPU cores / workers; use 1 when other "
+                        "jobs share the machine: oversubscribed threads run several times slower)")
     p.add_argument("--address", default=None,
                    help="address of an existing Ray cluster (ray backend), e.g. ray://host:10001")
     p.add_argument("--gpu-fraction", type=float, default=None,

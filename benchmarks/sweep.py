@@ -133,7 +133,7 @@ def ensure_datasets(cells: list[Cell]) -> None:
 def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs") / "sweeps",
           results: Path | None = Path("results"), backend: str = "local", workers: int = 1,
           address: str | None = None, extra: dict[str, Any] | None = None,
-          wandb_group: str | None = None, gpu_fraction: float = 0.0,
+          wandb_group: str | None = None, gpu_fraction: float = 0.0, threads: int = 0,
           progress: bool = True) -> dict[str, list]:
     """Run the unfinished cells; returns {"finished", "skipped", "failed"} lists."""
     if workers < 1:
@@ -146,7 +146,7 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
           f"(schedule {schedule['name']}, backend {backend}, {workers} workers)")
     if todo:
         ensure_datasets(todo)
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)
     env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
     jobs = [(c, str(run_dirs[c]), cell_overrides(c.algo, c.dataset, schedule, extra), env,
              threads, wandb_group) for c in todo]
