@@ -1,12 +1,15 @@
 """Slow, opt-in learning tests of the offline-RL baselines (`make test-slow`): on the generated
 Hopper medium-replay dataset, a short run of each baseline scores clearly above its own untrained
-policy. Step counts are far below the recipes' 1M: they check learning, not final scores.
+policy. Step counts are far below the recipes' 1M: they check learning, not final scores. Each
+baseline gets the recipe's per-dataset hyperparameters from benchmarks/configs (ReBRAC's β values
+for hopper-medium-replay), exactly as a sweep would.
 """
 
 import pytest
 import torch
 
 from curatedrl.algos import ALGOS, config_from_dict
+from curatedrl.benchmarks.configs import dataset_overrides
 from curatedrl.benchmarks.train import EVAL_SEED, train
 from curatedrl.datasets import load
 from curatedrl.datasets.suite import dataset_id, generate_env
@@ -20,7 +23,7 @@ MARGIN = 5.0  # normalised-score points above the untrained policy
 
 # steps per baseline: enough for a clear gain on CPU in minutes (CQL's and ReBRAC's steps cost
 # about 25× and 7× TD3+BC's on CPU)
-STEPS = {"td3_bc": 20_000, "iql": 20_000, "awac": 20_000, "rebrac": 10_000, "cql": 10_000}
+STEPS = {"td3_bc": 20_000, "iql": 20_000, "awac": 20_000, "rebrac": 5_000, "cql": 3_000}
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +45,8 @@ def untrained_score(name: str, ds, seed: int) -> float:
 def test_baseline_improves_on_its_untrained_policy(name, medium_replay, tmp_path):
     seed = 0
     before = untrained_score(name, load(medium_replay), seed)
-    overrides = {"steps": STEPS[name], "eval_every": 0, "final_eval_episodes": EPISODES,
-                 "device": DEVICE}
+    overrides = {**dataset_overrides(name, medium_replay), "steps": STEPS[name], "eval_every": 0,
+                 "final_eval_episodes": EPISODES, "device": DEVICE}
     final = train(name, medium_replay, seed, overrides, out=tmp_path / name, progress=False)
     after = final["normalized_score_last"]
     assert after > before + MARGIN, (name, before, after)
