@@ -93,7 +93,8 @@ def aggregate(last: dict[str, dict[str, list[float]]], path: Path) -> None:
         intervals[algo] = np.array([[iq_lo, mu_lo], [iq_hi, mu_hi]])
     fig, _ = plot_utils.plot_interval_estimates(
         points, intervals, metric_names=["IQM", "Mean"], algorithms=list(scores),
-        colors=_colors(list(scores)), xlabel="Normalised score (last)")
+        colors=_colors(list(scores)), xlabel="Normalised score (last), 95% CI",
+        row_height=0.45, xlabel_y_coordinate=-0.5 / (0.45 * len(scores)))
     _save(fig, path)
     plt.close(fig)
 
