@@ -43,7 +43,9 @@ class AWACConfig(OfflineRLConfig):
         tau: target-critic update rate (CORL: 5e-3).
         hidden_dim: width of the actor and critic MLPs (CORL: 256).
         num_layers: hidden layers of the actor and critic MLPs (CORL: 3).
-        seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
+        seed, dataset, final_eval_episodes, device, deterministic: as in ``BaseConfig``.
+        checkpoint_every: steps between resume checkpoints (5,000 = eval_every; see
+            ``BaseConfig``).
     """
 
     awac_lambda: float = 1.0 / 3.0

@@ -29,6 +29,12 @@ class BaseConfig:
         eval_episodes: episodes of each periodic evaluation.
         final_eval_episodes: episodes of the evaluation at the end.
         device: torch device ("cpu", "cuda", "cuda:1", ...).
+        checkpoint_every: write the resume checkpoint (``resume.pt``) every this many steps, and
+            at the last step; a killed run started again with the same command continues from
+            it (0: only at the last step). Checkpoints never change the results.
+        deterministic: run with ``torch.use_deterministic_algorithms(True)`` (on CUDA also
+            ``CUBLAS_WORKSPACE_CONFIG=:4096:8``); CPU runs are reproducible either way, CUDA
+            runs only with it (see docs/reliability.md).
     """
 
     seed: int = 0
@@ -39,6 +45,8 @@ class BaseConfig:
     eval_episodes: int = 10
     final_eval_episodes: int = 100
     device: str = "cpu"
+    checkpoint_every: int = 1000
+    deterministic: bool = False
 
     def validate(self) -> None:
         """Refuse values no run can use; subclasses extend it."""
@@ -49,6 +57,8 @@ class BaseConfig:
         if self.eval_every < 0 or self.eval_episodes <= 0 or self.final_eval_episodes <= 0:
             raise CuratedRLError("eval_every must be >= 0 and eval_episodes, "
                                  "final_eval_episodes positive")
+        if self.checkpoint_every < 0:
+            raise CuratedRLError(f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
         for f in dataclasses.fields(self):
             if f.name.endswith("lr") and getattr(self, f.name) <= 0:
                 raise CuratedRLError(f"{f.name} must be positive, got {getattr(self, f.name)}")
@@ -73,6 +83,10 @@ def config_from_dict(cls: type[BaseConfig], values: dict[str, Any]) -> BaseConfi
 def _coerce(key: str, value: Any, annotation: Any) -> Any:
     text = str(annotation)
     try:
+        if text in ("bool", "<class 'bool'>"):
+            if isinstance(value, bool) or value in (0, 1):
+                return bool(value)
+            raise ValueError
         if text in ("int", "<class 'int'>"):
             if isinstance(value, float) and not value.is_integer():
                 raise ValueError

@@ -51,7 +51,9 @@ class IQLConfig(OfflineRLConfig):
             True).
         hidden_dim: width of every MLP (paper, CORL: 256).
         num_layers: hidden layers of every MLP (paper, CORL: 2).
-        seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
+        seed, dataset, final_eval_episodes, device, deterministic: as in ``BaseConfig``.
+        checkpoint_every: steps between resume checkpoints (5,000 = eval_every; see
+            ``BaseConfig``).
     """
 
     value_lr: float = 3e-4

@@ -219,6 +219,7 @@ class OfflineRLConfig(BaseConfig):
     batch_size: int = 256
     eval_every: int = 5000
     eval_episodes: int = 10
+    checkpoint_every: int = 5000
     actor_lr: float = 3e-4
     critic_lr: float = 3e-4
     discount: float = 0.99

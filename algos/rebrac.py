@@ -55,7 +55,9 @@ class ReBRACConfig(OfflineRLConfig):
         num_layers: hidden layers of the actor and of the critics (paper, CORL: 3).
         normalize_states: normalise states with the dataset's mean and std (the brief: on;
             CORL's and ReBRAC's code: off).
-        seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
+        seed, dataset, final_eval_episodes, device, deterministic: as in ``BaseConfig``.
+        checkpoint_every: steps between resume checkpoints (5,000 = eval_every; see
+            ``BaseConfig``).
     """
 
     batch_size: int = 1024

@@ -37,7 +37,9 @@ class TD3BCConfig(OfflineRLConfig):
         policy_delay: critic updates per actor and target update (paper, CORL: 2).
         hidden_dim: width of the actor and critic MLPs (paper, CORL: 256).
         num_layers: hidden layers of the actor and critic MLPs (paper, CORL: 2).
-        seed, dataset, final_eval_episodes, device: as in ``BaseConfig``.
+        seed, dataset, final_eval_episodes, device, deterministic: as in ``BaseConfig``.
+        checkpoint_every: steps between resume checkpoints (5,000 = eval_every; see
+            ``BaseConfig``).
     """
 
     alpha: float = 2.5
