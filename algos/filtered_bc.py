@@ -20,7 +20,7 @@ from curatedrl.algos.nll import weighted_episode_nll
 from curatedrl.algos.schedules import warmup_cosine
 from curatedrl.datasets.buffer import EpisodeBatch
 from curatedrl.datasets.episodes import EpisodeDataset
-from curatedrl.datasets.filters import EpisodeView, percentile_strata, top_fraction
+from curatedrl.datasets.filters import EpisodeView, min_return, percentile_strata, top_fraction
 from curatedrl.errors import CuratedRLError
 
 
@@ -33,9 +33,11 @@ class FilteredBCConfig(BaseConfig):
         batch_size: whole episodes per batch (paper: 256).
         lr: peak Adam learning rate of stage 2 (paper: 4e-5).
         warmup_steps: linear warm-up from 0 (paper: 300), then cosine decay to 0 at ``steps``.
-        filter: "strata" (percentile strata with repetition) or "top" (top fraction).
+        filter: "strata" (percentile strata with repetition), "top" (top fraction) or
+            "min_return" (episodes with return >= ``min_return``).
         percentiles: the strata cut-offs (paper: 90, 95, 98).
         top_fraction: fraction kept by the "top" filter.
+        min_return: return threshold of the "min_return" filter.
         steps_per_episode: 0 uses whole episodes; k > 0 draws k steps per episode (CPU schedules).
         ref_steps: stage-1 BC steps for π_ref (paper: 10,000).
         ref_batch_size: stage-1 episodes per batch (paper: 128).
@@ -49,6 +51,7 @@ class FilteredBCConfig(BaseConfig):
     filter: str = "strata"
     percentiles: tuple = (90.0, 95.0, 98.0)
     top_fraction: float = 0.1
+    min_return: float = 0.0
     steps_per_episode: int = 0
     ref_steps: int = 10_000
     ref_batch_size: int = 128
@@ -56,8 +59,9 @@ class FilteredBCConfig(BaseConfig):
 
     def validate(self) -> None:
         super().validate()
-        if self.filter not in ("strata", "top"):
-            raise CuratedRLError(f"filter must be 'strata' or 'top', got {self.filter!r}")
+        if self.filter not in ("strata", "top", "min_return"):
+            raise CuratedRLError(f"filter must be 'strata', 'top' or 'min_return', got "
+                                 f"{self.filter!r}")
         for p in self.percentiles:
             if not 0.0 <= p <= 100.0:
                 raise CuratedRLError(f"percentiles must lie in [0, 100], got {p}")
@@ -84,6 +88,8 @@ class FilteredBC(ActorLearner):
     def select(self, ds: EpisodeDataset) -> EpisodeView:
         if self.cfg.filter == "top":
             return top_fraction(ds, self.cfg.top_fraction)
+        if self.cfg.filter == "min_return":
+            return min_return(ds, self.cfg.min_return)
         return percentile_strata(ds, self.cfg.percentiles)
 
     def set_reference(self, state: dict[str, torch.Tensor]) -> None:

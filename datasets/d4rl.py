@@ -72,15 +72,24 @@ def load_d4rl(path: str | Path, env: str | None = None) -> EpisodeDataset:
                 )
             data = {k: np.asarray(f[k]) for k in REQUIRED_KEYS}
             next_obs = np.asarray(f["next_observations"]) if "next_observations" in f else None
-    except OSError as exc:
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
+        # h5py raises OSError for a damaged or cut file, RuntimeError or KeyError for damaged
+        # internal structures, TypeError for a group where an array should be.
         raise CuratedRLError(
-            f"D4RL file {str(path)!r} is not a readable HDF5 file ({exc}); download it again"
+            f"D4RL file {str(path)!r} is not a readable HDF5 file ({type(exc).__name__}: {exc}); "
+            f"download or regenerate it"
         ) from None
     return _from_arrays(path, name, data, next_obs)
 
 
 def _from_arrays(path: Path, name: str, data: dict, next_obs: np.ndarray | None
                  ) -> EpisodeDataset:
+    for key in ("observations", "actions"):
+        if data[key].ndim != 2:
+            raise CuratedRLError(
+                f"D4RL file {str(path)!r}: {key} has shape {data[key].shape}; expected "
+                f"(steps, size)"
+            )
     obs = data["observations"].astype(np.float32)
     act = data["actions"].astype(np.float32)
     n = len(obs)

@@ -34,9 +34,11 @@ class EpisodeView:
     def __post_init__(self) -> None:
         self.episodes = np.asarray(self.episodes, dtype=np.int64)
         if len(self.episodes) == 0:
+            r = self.dataset.returns
             raise CuratedRLError(
                 f"filter {self.description!r} leaves zero episodes of "
-                f"{self.dataset.metadata.dataset_id!r}; loosen it"
+                f"{self.dataset.metadata.dataset_id!r} (its {len(r)} episode returns range "
+                f"from {r.min():.6g} to {r.max():.6g}); loosen it"
             )
         if self.weights is not None:
             self.weights = np.asarray(self.weights, dtype=np.float64)

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import re
 import warnings
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -44,6 +45,13 @@ def local_dataset_ids() -> list[str]:
 
 
 def _missing_message(dataset_id: str) -> str:
+    folder = Path(datasets_root()) / dataset_id
+    if folder.is_dir():  # safe: the id was checked (no '..', not absolute)
+        return (
+            f"Minari dataset {dataset_id!r} at {str(folder)!r} cannot be read (its "
+            f"data/metadata.json is missing or corrupt); delete that folder and generate or "
+            f"download the dataset again"
+        )
     local = local_dataset_ids()
     listing = ", ".join(local) if local else "none"
     return (
@@ -65,7 +73,7 @@ def load_minari(dataset_id: str) -> EpisodeDataset:
             warnings.simplefilter("ignore")
             mds = minari.load_dataset(dataset_id)
             episodes = [_episode(ep) for ep in mds.iterate_episodes()]
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexError) as exc:
         raise CuratedRLError(
             f"Minari dataset {dataset_id!r} cannot be read ({type(exc).__name__}: {exc}); "
             f"delete it and generate or download it again"

@@ -1,4 +1,4 @@
-"""Killed runs resume to the same results; same seed, same metrics; non-finite losses fail cleanly."""
+"""Killed runs resume to the same results; same seed, same metrics; non-finite losses fail."""
 
 import json
 import os
