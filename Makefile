@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The CPU wheel of torch lies on this machine's disk; a bare `torch` would pull a CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard clean-venv
+.PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard reliability-doc clean-venv
 SIZE ?= full
 # make reproduce SUITE=paper|baselines|all SEEDS=5 SCHEDULE=paper|cpu [ALGO=name] [WORKERS=N]
 SUITE ?= all
@@ -29,6 +29,9 @@ test: $(STAMP)  ## the default test suite (slow learning tests excluded)
 
 test-slow: $(STAMP)  ## only the slow, opt-in learning tests
 	$(BIN)/python -m pytest -q -m slow
+
+reliability-doc: $(STAMP)  ## rewrite the bad-input table of docs/reliability.md from its tests
+	CURATEDRL_WRITE_DOCS=1 $(BIN)/python -m pytest -q tests/test_bad_inputs.py
 
 lint: $(STAMP)
 	$(BIN)/python -m flake8 .

@@ -71,6 +71,9 @@ def config_from_dict(cls: type[BaseConfig], values: dict[str, Any]) -> BaseConfi
     for key in values:
         if key not in names:
             close = difflib.get_close_matches(key, names, n=1)
+            spelled_out = key.replace("learning_rate", "lr")  # learning_rate → lr, ...
+            if spelled_out in names:
+                close = [spelled_out]
             hint = f"; did you mean {close[0]!r}?" if close else \
                 f"; valid keys: {', '.join(names)}"
             raise CuratedRLError(f"unknown config key {key!r} for {cls.__name__}{hint}")
