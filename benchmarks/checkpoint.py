@@ -2,8 +2,9 @@
 
 ``resume.pt`` in the run directory holds the agent state (networks, target networks, optimizers,
 schedulers, the EMA policy q, the algorithm's own generator), the batch sampler's generator
-state, torch's and numpy's global RNG states, the step it was taken after, the metrics and
-evaluation rows so far, the training time so far and the reference-policy info. It holds plain
+state, torch's and numpy's global RNG states, the step it was taken after, how much of the row
+journal (``journal.py``: metrics and evaluation rows so far) belongs to it, the training time so
+far and the reference-policy info. It holds plain
 tensors, numbers, strings, lists and dicts only, so it is written with ``torch.save`` and read with
 ``torch.load(weights_only=True)``: loading a checkpoint never runs code from the file.
 """
@@ -20,7 +21,7 @@ from curatedrl.benchmarks.rundir import atomic_write
 from curatedrl.errors import CuratedRLError
 
 RESUME_FILE = "resume.pt"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def save_state(path: Path, state: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from curatedrl.benchmarks.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSIO
                                              config_differences, load_state, rng_state,
                                              save_state, set_rng_state)
 from curatedrl.benchmarks.determinism import deterministic_mode, nonfinite
+from curatedrl.benchmarks.journal import JOURNAL_FILE, RowJournal
 from curatedrl.benchmarks.reference import get_reference
 from curatedrl.benchmarks.rundir import (read_json_or_warn, read_yaml, write_csv, write_json,
                                          write_yaml)
@@ -107,7 +108,14 @@ def _resume_point(run_dir: Path, resolved: dict[str, Any]) -> dict[str, Any] | N
                 f"{run_dir} holds a run with another config ({'; '.join(diff)}); run the same "
                 f"command to resume it, or pass another --out")
     path = run_dir / RESUME_FILE
-    return load_state(path) if path.exists() else None
+    if not path.exists():
+        return None
+    ckpt = load_state(path)
+    if ckpt.get("version") != CHECKPOINT_VERSION:
+        raise CuratedRLError(f"{path} has checkpoint format {ckpt.get('version')}; this version "
+                             f"of curatedrl resumes format {CHECKPOINT_VERSION} only; delete "
+                             f"the run directory to start over")
+    return ckpt
 
 
 def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
@@ -117,17 +125,21 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
     full = to_device(ds, cfg.device)
     agent.prepare(ds)
     gen = make_generator(cfg.seed, cfg.device)
+    journal = RowJournal(run_dir / JOURNAL_FILE)
     ref_info: dict[str, Any] = {}
-    metrics_rows: list[dict[str, Any]] = []
-    eval_rows: list[dict[str, Any]] = []
+    tables: dict[str, list[dict[str, Any]]] = {"metrics": [], "eval": []}
     first, elapsed, resumed_at = 1, 0.0, []
-    if ckpt is not None:
+    if ckpt is None:
+        journal.reset()
+    else:
+        tables = journal.restore(ckpt["journal_bytes"])
         agent.load_state_dict(ckpt["agent"])
         gen.set_state(ckpt["sampler"])
         set_rng_state(ckpt["rng"])
-        ref_info, metrics_rows, eval_rows = ckpt["ref_info"], ckpt["metrics"], ckpt["evals"]
+        ref_info = ckpt["ref_info"]
         first, elapsed = ckpt["step"] + 1, ckpt["elapsed_s"]
         resumed_at = [*ckpt["resumed_at"], ckpt["step"]]
+    metrics_rows, eval_rows = tables["metrics"], tables["eval"]
     start = time.time() - elapsed
     if ckpt is None and cls.needs_reference:
         state, key, cached = get_reference(ds, full, cfg, progress)
@@ -155,11 +167,11 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
         return {**out, "resumed_at_steps": resumed_at} if resumed_at else out
 
     def save_checkpoint(step: int) -> None:
+        size = journal.append(tables)
         save_state(run_dir / RESUME_FILE, {
             "version": CHECKPOINT_VERSION, "step": step, "agent": agent.state_dict(),
-            "sampler": gen.get_state(), "rng": rng_state(), "metrics": metrics_rows,
-            "evals": eval_rows, "elapsed_s": time.time() - start, "ref_info": ref_info,
-            "resumed_at": resumed_at})
+            "sampler": gen.get_state(), "rng": rng_state(), "journal_bytes": size,
+            "elapsed_s": time.time() - start, "ref_info": ref_info, "resumed_at": resumed_at})
 
     last_saved = ckpt["step"] if ckpt is not None else None
     bar = tqdm(range(first, cfg.steps + 1), initial=first - 1, total=cfg.steps,
@@ -200,6 +212,7 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
     }
     write_json(run_dir / "final.json", final)
     (run_dir / RESUME_FILE).unlink(missing_ok=True)  # a finished run is never resumed
+    journal.reset()
     if run is not None:
         run.summary.update({k: v for k, v in final.items() if isinstance(v, (int, float, str))})
         run.finish()
