@@ -189,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
         "train", help="train one algorithm on one dataset and write its run directory",
         description="Train one algorithm on one dataset. The run directory receives config.yaml "
                     "(fully resolved), metrics.csv (train/* every 10 steps), eval.csv "
-                    "(periodic and final evaluations), final.json and checkpoint.pt.")
+                    "(periodic and final evaluations), final.json and checkpoint.pt. Running the "
+                    "same command on a killed run resumes it from its last resume.pt.")
     p.add_argument("--algo", required=True,
                    help="algorithm name from the registry (bc, filtered_bc, iw_bc, sft_q, "
                         "iw_bc_q, ...)")
