@@ -71,5 +71,7 @@ def build_card(command: str) -> str:
 
 
 def write_card(path: Path, command: str) -> None:
+    from curatedrl.benchmarks.rundir import atomic_write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(build_card(command))
+    atomic_write_text(path, build_card(command))
