@@ -5,11 +5,12 @@ warning that names it, never a crash."""
 from __future__ import annotations
 
 import csv
-import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from curatedrl.benchmarks.rundir import read_json_or_warn
 
 REQUIRED = ("algo", "dataset", "seed", "status", "normalized_score_last", "normalized_score_best")
 
@@ -30,12 +31,10 @@ class Run:
 
 
 def _read_final(path: Path) -> dict[str, Any] | None:
-    try:
-        final = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        warnings.warn(f"skipping {path}: not readable JSON ({exc})", stacklevel=3)
+    final = read_json_or_warn(path)
+    if final is None:
         return None
-    missing = [k for k in REQUIRED if not isinstance(final, dict) or k not in final]
+    missing = [k for k in REQUIRED if k not in final]
     if missing:
         warnings.warn(f"skipping {path}: missing keys {missing}", stacklevel=3)
         return None
