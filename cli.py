@@ -142,7 +142,7 @@ def _leaderboard(args: argparse.Namespace) -> None:
 def _bench(args: argparse.Namespace) -> None:
     from curatedrl.benchmarks.bench import run_bench
 
-    run_bench(args.only)
+    run_bench(args.only, threads=args.threads, quick=args.quick, dataset=args.dataset)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -235,8 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_policies_train)
 
     p = sub.add_parser("bench", help="speed benchmarks, one printed line per figure")
-    p.add_argument("--only", action="append", choices=["generation", "load"],
+    p.add_argument("--only", action="append",
+                   choices=["iwbc", "seeds", "eval", "generation", "load"],
                    help="run only this figure (repeatable; default: all)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads (default 1: the machine is shared; see "
+                        "docs/performance.md)")
+    p.add_argument("--dataset", default="curatedrl/hopper/medium-replay-v0",
+                   help="dataset of the training and evaluation figures")
+    p.add_argument("--quick", action="store_true",
+                   help="every figure at a tiny size (a smoke test, not for reporting)")
     p.set_defaults(func=_bench)
 
     p = sub.add_parser(

@@ -40,10 +40,44 @@ from curatedrl.errors import CuratedRLError
 
 def sample_stacked(buffer: DeviceBuffer, batch_size: int,
                    generators: Sequence[torch.Generator]) -> TransitionBatch:
-    """One transition batch per generator, stacked: (N, B, ·) tensors."""
-    batches = [buffer.sample_transitions(batch_size, g) for g in generators]
-    return TransitionBatch(**{f.name: torch.stack([getattr(b, f.name) for b in batches])
-                              for f in dataclasses.fields(TransitionBatch)})
+    """One transition batch per generator, stacked: (N, B, ·) tensors.
+
+    Seed i's batch is exactly ``buffer.sample_transitions(batch_size, generators[i])``; for an
+    unweighted view the N draws are gathered with one index per field instead of N.
+    """
+    if buffer.step_probs is not None:
+        batches = [buffer.sample_transitions(batch_size, g) for g in generators]
+        return TransitionBatch(**{f.name: torch.stack([getattr(b, f.name) for b in batches])
+                                  for f in dataclasses.fields(TransitionBatch)})
+    dev = buffer.device
+    k = torch.stack([torch.randint(buffer.total_steps, (batch_size,), generator=g, device=dev)
+                     for g in generators])
+    ep = torch.searchsorted(buffer.view_cum, k, right=True)
+    lengths = buffer.lengths[ep]
+    within = k - (buffer.view_cum[ep] - lengths)
+    idx = buffer.starts[ep] + within
+    has_next = within < lengths - 1
+    next_idx = torch.where(has_next, idx + 1, idx)
+    return TransitionBatch(
+        observations=buffer.observations[idx],
+        actions=buffer.actions[idx],
+        rewards=buffer.rewards[idx],
+        next_observations=buffer.next_observations[idx],
+        terminations=buffer.terminations[idx].float(),
+        next_actions=buffer.actions[next_idx] * has_next[..., None],
+        has_next_action=has_next.float(),
+    )
+
+
+def fused_adam_available(device: torch.device) -> bool:
+    """Whether ``torch.optim.Adam(fused=True)`` runs on ``device`` in this build."""
+    try:
+        p = torch.zeros(1, device=device, requires_grad=True)
+        p.grad = torch.zeros_like(p)
+        torch.optim.Adam([p], fused=True).step()
+        return True
+    except (RuntimeError, NotImplementedError):
+        return False
 
 
 def adam_step(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
@@ -68,6 +102,7 @@ class Stacked:
         self.data_generators = [make_generator(s, self.device) for s in self.seeds]
         self.stacked: dict[str, nn.Module] = {}
         self.num_updates = 0
+        self.fused = fused_adam_available(self.device)
 
     def stack(self, name: str, module: nn.Module) -> nn.Module:
         """Register ``module`` as the stacked copy of the single agents' attribute ``name``."""
@@ -77,7 +112,9 @@ class Stacked:
         return module
 
     def adam(self, module: nn.Module, lr: float) -> torch.optim.Adam:
-        return torch.optim.Adam(module.parameters(), lr=lr)
+        """Adam over the stacked tensors: the fused kernel (one pass per tensor) where this
+        build has it for the device, else PyTorch's default implementation."""
+        return torch.optim.Adam(module.parameters(), lr=lr, fused=self.fused)
 
     def prepare(self, ds: EpisodeDataset) -> None:
         for a in self.singles:

@@ -2,7 +2,8 @@
 
 Each stacked module mirrors one single-seed module of ``networks.py`` / ``modules.py`` with the
 same parameter names, and each stacked parameter is ``torch.stack`` of the N single-seed ones
-reshaped (linear weights stay (out, in) per seed, as in ``nn.Linear``). So ``stack_into`` copies
+reshaped (``StackedLinear`` weights are stored transposed, (N, in, out), the layout in which
+CPU batched matmuls run fastest). So ``stack_into`` copies
 N independently initialised single-seed modules into one stacked module, and ``unstack_into``
 copies them back out — stacked training starts from exactly the single-seed initialisations and
 hands back single-seed modules for evaluation and checkpoints.
@@ -23,26 +24,28 @@ from curatedrl.algos.networks import LOG_STD_MAX, LOG_STD_MIN
 
 
 class StackedLinear(nn.Module):
-    """N linear layers on (N, B, in) inputs: weight (N, out, in), bias (N, 1, out)."""
+    """N linear layers on (N, B, in) inputs: weight (N, in, out) — seed i's ``nn.Linear``
+    weight transposed — and bias (N, 1, out)."""
 
     def __init__(self, n: int, in_dim: int, out_dim: int):
         super().__init__()
-        self.weight = nn.Parameter(torch.empty(n, out_dim, in_dim))
+        self.weight = nn.Parameter(torch.empty(n, in_dim, out_dim))
         self.bias = nn.Parameter(torch.empty(n, 1, out_dim))
         bound = 1.0 / math.sqrt(in_dim)
         nn.init.uniform_(self.weight, -bound, bound)
         nn.init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.baddbmm(self.bias, x, self.weight.transpose(1, 2))
+        return torch.baddbmm(self.bias, x, self.weight)
 
 
 def stacked_mlp(n: int, in_dim: int, hidden: Sequence[int], out_dim: int) -> nn.Sequential:
-    """``networks.mlp`` (no LayerNorm) for N seeds: same layer indices, so same state keys."""
+    """``networks.mlp`` (no LayerNorm) for N seeds: same layer indices, so same state keys.
+    The ReLUs work in place (the batched matmul's backward does not need its output)."""
     layers: list[nn.Module] = []
     d = in_dim
     for h in hidden:
-        layers += [StackedLinear(n, d, h), nn.ReLU()]
+        layers += [StackedLinear(n, d, h), nn.ReLU(inplace=True)]
         d = h
     layers.append(StackedLinear(n, d, out_dim))
     return nn.Sequential(*layers)
@@ -105,7 +108,7 @@ class StackedQEnsemble(nn.Module):
         layers: list[nn.Module] = []
         d = obs_dim + act_dim
         for _ in range(num_layers):
-            layers += [EnsembleLinear(d, hidden_dim, n * per_seed), nn.ReLU()]
+            layers += [EnsembleLinear(d, hidden_dim, n * per_seed), nn.ReLU(inplace=True)]
             d = hidden_dim
         layers.append(EnsembleLinear(d, 1, n * per_seed))
         self.net = nn.Sequential(*layers)
@@ -117,19 +120,30 @@ class StackedQEnsemble(nn.Module):
         return self.net(x).reshape(n, self.per_seed, b)
 
 
+def _transposed_keys(stacked: nn.Module) -> set[str]:
+    return {f"{name}.weight" for name, m in stacked.named_modules()
+            if isinstance(m, StackedLinear)}
+
+
 @torch.no_grad()
 def stack_into(stacked: nn.Module, singles: Sequence[nn.Module]) -> None:
     """Copy N single-seed modules' parameters and buffers into the stacked module."""
     target = stacked.state_dict()
+    transposed = _transposed_keys(stacked)
     states = [m.state_dict() for m in singles]
     for key, value in target.items():
-        value.copy_(torch.stack([s[key] for s in states]).reshape(value.shape))
+        parts = [s[key].t() if key in transposed else s[key] for s in states]
+        value.copy_(torch.stack(parts).reshape(value.shape))
 
 
 @torch.no_grad()
 def unstack_into(stacked: nn.Module, singles: Sequence[nn.Module]) -> None:
     """Copy the stacked module's parameters back into N single-seed modules."""
     source = stacked.state_dict()
+    transposed = _transposed_keys(stacked)
     for i, m in enumerate(singles):
         for key, value in m.state_dict().items():
-            value.copy_(source[key].reshape(len(singles), *value.shape)[i])
+            if key in transposed:
+                value.copy_(source[key][i].t())
+            else:
+                value.copy_(source[key].reshape(len(singles), *value.shape)[i])

@@ -1,9 +1,16 @@
-"""`make bench` (`curatedrl bench`): speed figures, each printed as one line with the machine.
+"""`make bench` (`curatedrl bench`): speed figures, each printed as one line with the machine,
+the device and the variants compared side by side in the same run (docs/performance.md).
 
-Figures so far:
+Figures:
+- iwbc: iw-BC steps/s at 256 whole episodes, packed vs padded-and-masked (bench_training.py);
+- seeds: bc, td3_bc, iql steps/s at batch 256, one seed vs 5 stacked seeds (bench_training.py);
+- eval: evaluation env-steps/s with the policy in the loop vs a one-env loop vs raw stepping
+  (bench_eval.py);
 - generation: dataset-generation steps/s (shipped policy in the loop, vectorised, recorded)
   next to raw env stepping with random actions on the same machine, and their ratio;
 - load: seconds to load a 1M-step dataset (Minari HDF5) into device tensors.
+
+``--quick`` runs every figure at a tiny size (for the end-to-end test), not for reporting.
 """
 
 from __future__ import annotations
@@ -21,8 +28,11 @@ from curatedrl.envs.rollout import run_episodes
 
 
 def machine() -> str:
+    import os
+
     dev = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{platform.machine()} {torch.get_num_threads()} threads, {dev}"
+    return (f"{platform.machine()} {len(os.sched_getaffinity(0))} cores, torch "
+            f"{torch.get_num_threads()} threads, {dev}")
 
 
 def raw_env_steps_per_s(env_id: str, steps: int = 20_000, seed: int = 0) -> float:
@@ -95,15 +105,48 @@ def bench_load(steps: int = 1_000_000) -> str:
             f"tensors: {elapsed:.2f} s  [{machine()}]")
 
 
-FIGURES = {"generation": bench_generation, "load": bench_load}
+FIGURES = ("iwbc", "seeds", "eval", "generation", "load")
+DEFAULT_DATASET = "curatedrl/hopper/medium-replay-v0"
 
 
-def run_bench(only: list[str] | None = None) -> list[str]:
+def _figure(name: str, quick: bool, dataset: str) -> list[str]:
+    from curatedrl.datasets import load
+
+    if name == "generation":
+        return [bench_generation(steps=2_000 if quick else 20_000)]
+    if name == "load":
+        return [bench_load(steps=20_000 if quick else 1_000_000)]
+    ds = load(dataset)
+    if name == "iwbc":
+        from curatedrl.benchmarks.bench_training import bench_iwbc
+
+        kw = dict(batch=16, repeats=1, min_calls=1) if quick else {}
+        return bench_iwbc(ds, machine(), **kw)
+    if name == "seeds":
+        from curatedrl.benchmarks.bench_training import bench_seeds
+
+        kw = dict(batch=32, seeds=2, window=0.05, repeats=1) if quick else {}
+        return bench_seeds(ds, machine(), **kw)
+    from curatedrl.benchmarks.bench_eval import bench_eval
+
+    kw = dict(episodes=2, fit_steps=2, raw_steps=500, repeats=1) if quick else {}
+    return bench_eval(ds, machine(), **kw)
+
+
+def run_bench(only: list[str] | None = None, threads: int = 1, quick: bool = False,
+              dataset: str = DEFAULT_DATASET) -> list[str]:
+    """Print (and return) the figures' lines. ``threads``: torch intra-op threads."""
+    torch.set_num_threads(threads)
+    if not quick and dataset == DEFAULT_DATASET and (not only or set(only) - {"generation",
+                                                                              "load"}):
+        from curatedrl.datasets.defaults import ensure_default_dataset
+
+        ensure_default_dataset(dataset)
     lines = []
-    for name, fn in FIGURES.items():
+    for name in FIGURES:
         if only and name not in only:
             continue
-        line = fn()
-        print(line, flush=True)
-        lines.append(line)
+        for line in _figure(name, quick, dataset):
+            print(line, flush=True)
+            lines.append(line)
     return lines

@@ -2,8 +2,11 @@
 
 Episode ``i`` is reset with seed ``seed + i`` whichever sub-env runs it, so results match a
 one-env loop over the same seeds exactly (for a policy that acts on each row independently).
-Sub-envs whose episode has finished are reset onto the next episode; once none is left they idle
-and their steps are ignored (masked).
+Sub-envs whose episode has finished are reset onto the next episode; once none is left they idle.
+In ``sync`` mode the sub-envs are stepped in this process by ``SyncEnvs``, which steps only the
+sub-envs still running an episode (idle ones cost nothing, where a Gymnasium vector env would keep
+stepping them) and skips the vector env's per-step info merging; ``async`` mode uses Gymnasium's
+``AsyncVectorEnv`` and masks idle sub-envs' steps.
 """
 
 from __future__ import annotations
@@ -31,13 +34,41 @@ class Episodes:
     steps: list[dict[str, np.ndarray]] = field(default_factory=list)
 
 
-def _vector_env(env_id: str, env_kwargs: dict[str, Any] | None, num_envs: int, mode: str
-                ) -> gym.vector.VectorEnv:
+class SyncEnvs:
+    """Sub-envs in this process with the slice of the vector-env interface ``run_episodes`` uses;
+    ``step`` takes the mask of sub-envs to step (the others keep their observation, reward 0)."""
+
+    def __init__(self, fns: list[Callable[[], gym.Env]]):
+        self.envs = [fn() for fn in fns]
+        self.single_action_space = self.envs[0].action_space
+
+    def reset(self, seed: list[int | None], options: dict[str, Any] | None = None
+              ) -> tuple[np.ndarray, dict]:
+        mask = options["reset_mask"] if options else np.ones(len(self.envs), bool)
+        obs = [env.reset(seed=s)[0] if m else None
+               for env, s, m in zip(self.envs, seed, mask)]
+        like = next(o for o in obs if o is not None)
+        return np.stack([o if o is not None else np.zeros_like(like) for o in obs]), {}
+
+    def step(self, actions: np.ndarray, which: np.ndarray, obs: np.ndarray):
+        nobs = obs.copy()
+        n = len(self.envs)
+        rew, term, trunc = np.zeros(n), np.zeros(n, bool), np.zeros(n, bool)
+        for i in np.flatnonzero(which):
+            nobs[i], rew[i], term[i], trunc[i], _ = self.envs[i].step(actions[i])
+        return nobs, rew, term, trunc, {}
+
+    def close(self) -> None:
+        for env in self.envs:
+            env.close()
+
+
+def _vector_env(env_id: str, env_kwargs: dict[str, Any] | None, num_envs: int, mode: str):
     fns = [env_fn(env_id, env_kwargs)] * num_envs
     if mode == "async":
         return gym.vector.AsyncVectorEnv(fns, autoreset_mode=AutoresetMode.DISABLED)
     if mode == "sync":
-        return gym.vector.SyncVectorEnv(fns, autoreset_mode=AutoresetMode.DISABLED)
+        return SyncEnvs(fns)
     raise ValueError(f"vectorisation mode must be 'sync' or 'async', got {mode!r}")
 
 
@@ -97,8 +128,12 @@ def run_episodes(
         obs, _ = env.reset(seed=[seed + i for i in range(n)])
         while np.any(slot >= 0):
             act = np.clip(np.asarray(policy(obs.astype(np.float32)), dtype=np.float32), low, high)
-            nobs, rew, term, trunc, _ = env.step(act)
-            active = np.flatnonzero(slot >= 0)
+            running = slot >= 0
+            if isinstance(env, SyncEnvs):
+                nobs, rew, term, trunc, _ = env.step(act, running, obs)
+            else:
+                nobs, rew, term, trunc, _ = env.step(act)
+            active = np.flatnonzero(running)
             for i in active:
                 returns[slot[i]] += float(rew[i])
                 lengths[slot[i]] += 1
