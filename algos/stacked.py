@@ -123,6 +123,13 @@ class Stacked:
     def sample(self, buffer: DeviceBuffer) -> TransitionBatch:
         return sample_stacked(buffer, self.cfg.batch_size, self.data_generators)
 
+    def compile(self, **kwargs) -> Stacked:
+        """Opt-in: route ``update`` through ``torch.compile(**kwargs)``. Meant for CUDA, where
+        ``mode="reduce-overhead"`` captures the step in CUDA graphs (the bench's GPU variant);
+        CPU runs stay eager. Not exercised on a GPU in this repository's tests."""
+        self.update = torch.compile(self.update, **kwargs)
+        return self
+
     def export(self) -> list:
         """The N single-seed agents holding the stacked parameters (for evaluation and saving)."""
         for name, module in self.stacked.items():

@@ -73,6 +73,22 @@ def bench_iwbc(ds: EpisodeDataset, machine: str, batch: int = 256, window: float
     return lines
 
 
+def _compiled_note(name, cfg, seeds, ds, buf, window, repeats, device) -> str:
+    """On CUDA only: the stacked step through torch.compile(mode="reduce-overhead")."""
+    if device != "cuda":
+        return ""
+    try:
+        m = ds.metadata
+        agent = STACKED[name](cfg, list(range(seeds)), m.obs_dim, m.act_dim)
+        agent.prepare(ds)
+        agent.compile(mode="reduce-overhead")
+        r = compare({"c": lambda: agent.update(agent.sample(buf))}, window=window,
+                    repeats=repeats, warmup=3, sync=_sync(device))["c"]
+        return f"; stacked + torch.compile (CUDA graphs) {r:.0f} steps/s"
+    except Exception as exc:  # an optional path: report it, keep the eager figures
+        return f"; torch.compile path failed: {type(exc).__name__}: {str(exc)[:80]}"
+
+
 def bench_seeds(ds: EpisodeDataset, machine: str, batch: int = 256, seeds: int = 5,
                 window: float = 1.0, repeats: int = 3, algos=("bc", "td3_bc", "iql")
                 ) -> list[str]:
@@ -89,14 +105,14 @@ def bench_seeds(ds: EpisodeDataset, machine: str, batch: int = 256, seeds: int =
         stacked = STACKED[name](cfg, list(range(seeds)), m.obs_dim, m.act_dim)
         stacked.prepare(ds)
         gen = make_generator(0, device)
-        rates = compare({
-            "one": lambda: single.update(buf.sample_transitions(batch, gen)),
-            "stacked": lambda: stacked.update(stacked.sample(buf)),
-        }, window=window, repeats=repeats, sync=_sync(device))
+        variants = {"one": lambda: single.update(buf.sample_transitions(batch, gen)),
+                    "stacked": lambda: stacked.update(stacked.sample(buf))}
+        rates = compare(variants, window=window, repeats=repeats, sync=_sync(device))
         cost = rates["one"] / rates["stacked"]
         lines.append(
             f"seeds       {name} transition step, batch {batch}: one seed {rates['one']:.0f} "
             f"steps/s; {seeds} seeds stacked in one process {rates['stacked']:.0f} steps/s "
-            f"({rates['stacked'] * seeds:.0f} seed-steps/s), cost {cost:.2f}x one seed "
+            f"({rates['stacked'] * seeds:.0f} seed-steps/s), cost {cost:.2f}x one seed"
+            f"{_compiled_note(name, cfg, seeds, ds, buf, window, repeats, device)} "
             f"[{machine}, {device}]")
     return lines
