@@ -39,9 +39,19 @@ def _datasets_show(args: argparse.Namespace) -> None:
     print(table(list(ds.summary().items()), ["field", "value"]))
 
 
+def _set_threads(threads: int) -> None:
+    if threads < 0:
+        raise CuratedRLError(f"--threads must be >= 0 (0: torch's default), got {threads}")
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def _demo(args: argparse.Namespace) -> None:
     from curatedrl.benchmarks.demo import run_demo
 
+    _set_threads(args.threads)
     run_demo()
 
 
@@ -94,6 +104,7 @@ def _train(args: argparse.Namespace) -> None:
 
     from curatedrl.benchmarks.train import train
 
+    _set_threads(args.threads)
     overrides = parse_sets(args.set or [])
     for key in ("steps", "device", "eval_every", "eval_episodes", "final_eval_episodes",
                 "batch_size"):
@@ -218,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mirror config and train/*, eval/* metrics to Weights & Biases "
                         "(offline unless WANDB_MODE says otherwise)")
     p.add_argument("--wandb-group", default=None, help="W&B group of the run")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch threads (default 0: torch's default, one per core; use 1 when "
+                        "other jobs share the machine: oversubscribed threads run ~4x slower)")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("policies", help="behaviour policies that generate the suite's datasets")
@@ -306,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="the main job: BC, filtered BC and iw-BC on the embedded "
                                     "default dataset (made on first use, no download)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch threads (default 0: torch's default, one per core; use 1 when "
+                        "other jobs share the machine: oversubscribed threads run ~4x slower)")
     p.set_defaults(func=_demo)
     return parser
 
