@@ -53,20 +53,7 @@ def sample_stacked(buffer: DeviceBuffer, batch_size: int,
     k = torch.stack([torch.randint(buffer.total_steps, (batch_size,), generator=g, device=dev)
                      for g in generators])
     ep = torch.searchsorted(buffer.view_cum, k, right=True)
-    lengths = buffer.lengths[ep]
-    within = k - (buffer.view_cum[ep] - lengths)
-    idx = buffer.starts[ep] + within
-    has_next = within < lengths - 1
-    next_idx = torch.where(has_next, idx + 1, idx)
-    return TransitionBatch(
-        observations=buffer.observations[idx],
-        actions=buffer.actions[idx],
-        rewards=buffer.rewards[idx],
-        next_observations=buffer.next_observations[idx],
-        terminations=buffer.terminations[idx].float(),
-        next_actions=buffer.actions[next_idx] * has_next[..., None],
-        has_next_action=has_next.float(),
-    )
+    return buffer.transitions_at(ep, k - (buffer.view_cum[ep] - buffer.lengths[ep]))
 
 
 def fused_adam_available(device: torch.device) -> bool:

@@ -155,6 +155,11 @@ class DeviceBuffer:
                                    generator=generator)
             u = torch.rand(batch_size, generator=generator, device=dev)
             within = torch.minimum((u * self.lengths[ep]).long(), self.lengths[ep] - 1)
+        return self.transitions_at(ep, within)
+
+    def transitions_at(self, ep: torch.Tensor, within: torch.Tensor) -> TransitionBatch:
+        """The transitions at step ``within`` of view episode ``ep`` (index tensors of any
+        shape; the batch's fields take that shape as their leading dimensions)."""
         idx = self.starts[ep] + within
         has_next = within < self.lengths[ep] - 1
         next_idx = torch.where(has_next, idx + 1, idx)
@@ -164,7 +169,7 @@ class DeviceBuffer:
             rewards=self.rewards[idx],
             next_observations=self.next_observations[idx],
             terminations=self.terminations[idx].float(),
-            next_actions=self.actions[next_idx] * has_next[:, None],
+            next_actions=self.actions[next_idx] * has_next[..., None],
             has_next_action=has_next.float(),
         )
 
