@@ -16,8 +16,8 @@ from curatedrl.algos import ALGOS
 from curatedrl.benchmarks.configs import SCHEDULE_DIR, dataset_slug, load_suites
 from curatedrl.benchmarks.results import Run, load_runs
 from curatedrl.benchmarks.rundir import atomic_write_text
-from curatedrl.benchmarks.stats import BOOTSTRAP_REPS, iqm_with_ci, mean_std, \
-    probability_of_improvement, score_matrix
+from curatedrl.benchmarks.stats import BOOTSTRAP_REPS, full_seed_datasets, iqm_with_ci, \
+    mean_std, probability_of_improvement, score_matrix
 
 COMPARISONS = [("iw_bc", "filtered_bc"), ("iw_bc_q", "sft_q"), ("iw_bc", "bc")]
 PLOT_DIR = Path("docs") / "leaderboard"
@@ -76,7 +76,7 @@ def aggregate_table(last: dict[str, dict[str, list[float]]]) -> list[str]:
     lines = ["| algo | datasets | seeds per dataset | IQM | 95% CI | mean |",
              "|---|---|---|---|---|---|"]
     for algo in ALGOS:
-        datasets = [d for d in last.get(algo, {}) if last[algo][d]]
+        datasets = full_seed_datasets({d: len(v) for d, v in last.get(algo, {}).items()})
         if not datasets:
             lines.append(f"| {algo} | 0 | 0 | — | — | — |")
             continue
@@ -91,7 +91,8 @@ def improvement_table(last: dict[str, dict[str, list[float]]]) -> list[str]:
     lines = ["| comparison | datasets | seeds per dataset | P(X > Y) | 95% CI |",
              "|---|---|---|---|---|"]
     for x, y in COMPARISONS:
-        common = [d for d in last.get(x, {}) if last[x][d] and last.get(y, {}).get(d)]
+        common = full_seed_datasets({d: min(len(v), len(last.get(y, {}).get(d, [])))
+                                     for d, v in last.get(x, {}).items()})
         if not common:
             lines.append(f"| {x} > {y} | 0 | 0 | — | — |")
             continue
@@ -133,15 +134,17 @@ def schedule_section(schedule: str, runs: list[Run], plot_dir: Path, draw: bool)
               ""]
     lines += score_table(best, datasets)
     lines += ["", "### Aggregate over datasets", "",
-              "Interquartile mean of the last scores over every (dataset, seed) run of the "
-              "algorithm, with a 95% stratified-bootstrap confidence interval (rliable; "
+              "Interquartile mean of the last scores over the (dataset, seed) runs of the "
+              "algorithm on the datasets where it has the most seeds, with a 95% "
+              "stratified-bootstrap confidence interval (rliable; "
               f"{BOOTSTRAP_REPS:,} resamples of seeds within each dataset). Algorithms with "
               "results on different datasets are not directly comparable here; the per-dataset "
               "tables are.", ""]
     lines += aggregate_table(last)
     lines += ["", "### Probability of improvement", "",
               "P(X > Y): the probability that a run of X scores higher than a run of Y on the "
-              "same dataset, averaged over the datasets both have (Agarwal et al. 2021), with "
+              "same dataset, averaged over the datasets where both have the most seeds "
+              "(Agarwal et al. 2021), with "
               "a 95% stratified-bootstrap interval.", ""]
     lines += improvement_table(last)
     lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})" for title, path in plots]

@@ -10,7 +10,8 @@ import numpy as np
 from curatedrl.algos import ALGOS
 from curatedrl.benchmarks.configs import dataset_slug
 from curatedrl.benchmarks.results import Run
-from curatedrl.benchmarks.stats import BOOTSTRAP_SEED, iqm_with_ci, mean_with_ci, score_matrix
+from curatedrl.benchmarks.stats import BOOTSTRAP_SEED, full_seed_datasets, iqm_with_ci, \
+    mean_with_ci, score_matrix
 
 
 def _pyplot():
@@ -75,7 +76,7 @@ def learning_curves(runs: list[Run], datasets: list[str], path: Path) -> None:
 def _matrices(last: dict[str, dict[str, list[float]]]) -> dict[str, np.ndarray]:
     out = {}
     for algo in ALGOS:
-        datasets = [d for d in last.get(algo, {}) if last[algo][d]]
+        datasets = full_seed_datasets({d: len(v) for d, v in last.get(algo, {}).items()})
         if datasets:
             out[algo] = score_matrix(last[algo], datasets)
     return out

@@ -22,6 +22,13 @@ def mean_std(values: list[float]) -> tuple[float, float | None]:
     return float(arr.mean()), (float(arr.std(ddof=1)) if arr.size > 1 else None)
 
 
+def full_seed_datasets(counts: dict[str, int]) -> list[str]:
+    """The datasets with the most seeds: a (runs, tasks) matrix over them loses no run of theirs
+    to a dataset whose sweep has only started."""
+    top = max(counts.values(), default=0)
+    return [d for d, n in counts.items() if n == top and n > 0]
+
+
 def score_matrix(per_dataset: dict[str, list[float]], datasets: list[str]) -> np.ndarray:
     """(runs, tasks) with the same number of seeds per task: the smallest count available."""
     runs = min(len(per_dataset[d]) for d in datasets)

@@ -12,7 +12,8 @@ from curatedrl.algos import ALGOS
 from curatedrl.benchmarks.configs import dataset_slug
 from curatedrl.benchmarks.leaderboard import build, suite_datasets
 from curatedrl.benchmarks.rundir import write_csv
-from curatedrl.benchmarks.stats import iqm_with_ci, probability_of_improvement
+from curatedrl.benchmarks.stats import full_seed_datasets, iqm_with_ci, \
+    probability_of_improvement
 
 REPO = Path(__file__).resolve().parents[1]
 DS = "curatedrl/hopper/medium-v0"
@@ -97,6 +98,8 @@ def test_bootstrap_statistics_match_rliable_definitions():
     assert probability_of_improvement(x + 100, x) == (1.0, 1.0, 1.0)
     assert probability_of_improvement(x, x)[0] == pytest.approx(0.5)
     assert iqm_with_ci(x) == iqm_with_ci(x.copy())  # fixed seed: same interval every time
+    # a dataset whose sweep has only started does not cut the others down to its seed count
+    assert full_seed_datasets({"a": 5, "b": 1, "c": 5, "d": 0}) == ["a", "c"]
 
 
 def test_committed_leaderboard_is_rebuilt_byte_identical(tmp_path):
