@@ -39,6 +39,12 @@ def _datasets_show(args: argparse.Namespace) -> None:
     print(table(list(ds.summary().items()), ["field", "value"]))
 
 
+def _add_threads(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch threads (default 0: torch's default, one per core; use 1 when "
+                        "other jobs share the machine: oversubscribed threads run ~4x slower)")
+
+
 def _set_threads(threads: int) -> None:
     if threads < 0:
         raise CuratedRLError(f"--threads must be >= 0 (0: torch's default), got {threads}")
@@ -229,9 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mirror config and train/*, eval/* metrics to Weights & Biases "
                         "(offline unless WANDB_MODE says otherwise)")
     p.add_argument("--wandb-group", default=None, help="W&B group of the run")
-    p.add_argument("--threads", type=int, default=0,
-                   help="torch threads (default 0: torch's default, one per core; use 1 when "
-                        "other jobs share the machine: oversubscribed threads run ~4x slower)")
+    _add_threads(p)
     p.set_defaults(func=_train)
 
     p = sub.add_parser("policies", help="behaviour policies that generate the suite's datasets")
@@ -320,9 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="the main job: BC, filtered BC and iw-BC on the embedded "
                                     "default dataset (made on first use, no download)")
-    p.add_argument("--threads", type=int, default=0,
-                   help="torch threads (default 0: torch's default, one per core; use 1 when "
-                        "other jobs share the machine: oversubscribed threads run ~4x slower)")
+    _add_threads(p)
     p.set_defaults(func=_demo)
     return parser
 

@@ -16,8 +16,8 @@ from curatedrl.algos import ALGOS
 from curatedrl.benchmarks.configs import SCHEDULE_DIR, dataset_slug, load_suites
 from curatedrl.benchmarks.results import Run, load_runs
 from curatedrl.benchmarks.rundir import atomic_write_text
-from curatedrl.benchmarks.stats import BOOTSTRAP_REPS, full_seed_datasets, iqm_with_ci, \
-    mean_std, probability_of_improvement, score_matrix
+from curatedrl.benchmarks.stats import BOOTSTRAP_REPS, algo_matrix, full_seed_datasets, \
+    iqm_with_ci, mean_std, probability_of_improvement, score_matrix
 
 COMPARISONS = [("iw_bc", "filtered_bc"), ("iw_bc_q", "sft_q"), ("iw_bc", "bc")]
 PLOT_DIR = Path("docs") / "leaderboard"
@@ -76,11 +76,11 @@ def aggregate_table(last: dict[str, dict[str, list[float]]]) -> list[str]:
     lines = ["| algo | datasets | seeds per dataset | IQM | 95% CI | mean |",
              "|---|---|---|---|---|---|"]
     for algo in ALGOS:
-        datasets = full_seed_datasets({d: len(v) for d, v in last.get(algo, {}).items()})
-        if not datasets:
+        found = algo_matrix(last.get(algo, {}))
+        if found is None:
             lines.append(f"| {algo} | 0 | 0 | — | — | — |")
             continue
-        m = score_matrix(last[algo], datasets)
+        datasets, m = found
         iqm, lo, hi = iqm_with_ci(m)
         lines.append(f"| {algo} | {len(datasets)} | {m.shape[0]} | {iqm:.1f} | "
                      f"[{lo:.1f}, {hi:.1f}] | {m.mean():.1f} |")

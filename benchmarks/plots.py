@@ -10,8 +10,8 @@ import numpy as np
 from curatedrl.algos import ALGOS
 from curatedrl.benchmarks.configs import dataset_slug
 from curatedrl.benchmarks.results import Run
-from curatedrl.benchmarks.stats import BOOTSTRAP_SEED, full_seed_datasets, iqm_with_ci, \
-    mean_with_ci, score_matrix
+from curatedrl.benchmarks.rundir import atomic_write
+from curatedrl.benchmarks.stats import BOOTSTRAP_SEED, algo_matrix, iqm_with_ci, mean_with_ci
 
 
 def _pyplot():
@@ -25,9 +25,8 @@ def _pyplot():
 
 def _save(fig, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight", metadata={"Software": None})
-    tmp.replace(path)
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110, bbox_inches="tight",
+                                             metadata={"Software": None}), binary=True)
 
 
 def _colors(algos: list[str]) -> dict[str, tuple]:
@@ -74,12 +73,8 @@ def learning_curves(runs: list[Run], datasets: list[str], path: Path) -> None:
 
 
 def _matrices(last: dict[str, dict[str, list[float]]]) -> dict[str, np.ndarray]:
-    out = {}
-    for algo in ALGOS:
-        datasets = full_seed_datasets({d: len(v) for d, v in last.get(algo, {}).items()})
-        if datasets:
-            out[algo] = score_matrix(last[algo], datasets)
-    return out
+    found = {algo: algo_matrix(last.get(algo, {})) for algo in ALGOS}
+    return {algo: f[1] for algo, f in found.items() if f is not None}
 
 
 def aggregate(last: dict[str, dict[str, list[float]]], path: Path) -> None:

@@ -4,13 +4,12 @@ warning that names it, never a crash."""
 
 from __future__ import annotations
 
-import csv
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curatedrl.benchmarks.rundir import read_json_or_warn
+from curatedrl.benchmarks.rundir import read_csv, read_json_or_warn
 
 REQUIRED = ("algo", "dataset", "seed", "status", "normalized_score_last", "normalized_score_best")
 
@@ -45,8 +44,7 @@ def _read_curve(path: Path) -> list[tuple[int, float]]:
     if not path.exists():
         return []
     try:
-        with open(path, newline="") as f:
-            return [(int(r["step"]), float(r["normalized_mean"])) for r in csv.DictReader(f)]
+        return [(int(r["step"]), float(r["normalized_mean"])) for r in read_csv(path)]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         warnings.warn(f"ignoring the learning curve {path}: {exc}", stacklevel=3)
         return []

@@ -29,6 +29,13 @@ def full_seed_datasets(counts: dict[str, int]) -> list[str]:
     return [d for d, n in counts.items() if n == top and n > 0]
 
 
+def algo_matrix(per_dataset: dict[str, list[float]]) -> tuple[list[str], np.ndarray] | None:
+    """An algorithm's (runs, tasks) matrix over its datasets with the most seeds, with those
+    datasets; None when it has no results."""
+    datasets = full_seed_datasets({d: len(v) for d, v in per_dataset.items()})
+    return (datasets, score_matrix(per_dataset, datasets)) if datasets else None
+
+
 def score_matrix(per_dataset: dict[str, list[float]], datasets: list[str]) -> np.ndarray:
     """(runs, tasks) with the same number of seeds per task: the smallest count available."""
     runs = min(len(per_dataset[d]) for d in datasets)

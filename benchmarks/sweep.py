@@ -16,8 +16,8 @@ then be at the same paths on every node).
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -28,7 +28,7 @@ from typing import Any, Iterable
 from tqdm.auto import tqdm
 
 from curatedrl.benchmarks.configs import cell_overrides, dataset_slug, suite
-from curatedrl.benchmarks.rundir import read_json
+from curatedrl.benchmarks.rundir import atomic_write, read_json_or_warn
 from curatedrl.benchmarks.train import resolve_algo
 from curatedrl.errors import CuratedRLError
 
@@ -67,10 +67,8 @@ def cell_status(run_dir: Path) -> str:
     """finished | failed | partial (started, no final.json) | pending."""
     final = run_dir / "final.json"
     if final.exists():
-        try:
-            return "finished" if read_json(final).get("status") == "finished" else "failed"
-        except ValueError:
-            return "failed"
+        data = read_json_or_warn(final)  # unreadable: rerun the cell
+        return "finished" if data is not None and data.get("status") == "finished" else "failed"
     return "partial" if run_dir.exists() else "pending"
 
 
@@ -79,8 +77,6 @@ def run_cell(cell: Cell, run_dir: str, overrides: dict[str, Any], env: dict[str,
     """Train one cell in a subprocess; returns {"cell", "status", "error", "log"}.
 
     Also the body of the Ray task, so both backends run cells the same way."""
-    import json
-
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "curatedrl.cli", "train", "--algo", cell.algo,
@@ -109,9 +105,8 @@ def export(run_dir: Path, dest: Path) -> None:
     """Copy a finished run's small files into the results tree (each copy atomic)."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in RESULT_FILES:
-        tmp = dest / f".{name}.tmp"
-        shutil.copyfile(run_dir / name, tmp)
-        os.replace(tmp, dest / name)
+        data = (run_dir / name).read_bytes()
+        atomic_write(dest / name, lambda f: f.write(data), binary=True)
 
 
 def ensure_datasets(cells: list[Cell]) -> None:
