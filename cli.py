@@ -141,7 +141,8 @@ def _sweep(args: argparse.Namespace) -> None:
     if gpu is None:
         gpu = 0.2 if str(args.device or "").startswith("cuda") else 0.0
     out = sweep(cells, schedule, Path(args.root), None if args.no_results else Path(args.results),
-                args.backend, args.workers, args.address, extra, group, gpu, args.threads)
+                args.backend, args.workers, args.address, extra, group, gpu, args.threads,
+                skip_exported=args.skip_exported)
     if out["failed"]:
         raise CuratedRLError(f"{len(out['failed'])} of {len(cells)} cells failed (listed above); "
                              f"run the same command again to retry them")
@@ -302,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="results tree that finished cells are exported to (default results/)")
     p.add_argument("--no-results", action="store_true",
                    help="do not export finished cells to the results tree")
+    p.add_argument("--skip-exported", action="store_true",
+                   help="also skip cells the results tree already holds as finished (to go on "
+                        "with a committed sweep from a fresh clone; without it, a fresh clone "
+                        "reruns every cell and overwrites its results)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a config field in every cell (after schedule and per-dataset "
                         "configs), e.g. --set eval_episodes=5")

@@ -3,8 +3,10 @@
 Each cell is one ``curatedrl train`` process (a crash or an out-of-memory kill costs that cell
 only), writing its run directory under ``<root>/<schedule>/<algo>/<dataset>/seed<N>``. A cell
 whose ``final.json`` says ``finished`` is skipped, so a killed sweep started again with the same
-command runs only the unfinished cells. Failed cells are reported at the end (with the last
-lines of their log) while the others go on. Finished cells are exported to
+command runs only the unfinished cells. With ``skip_exported`` a cell whose exported
+``final.json`` in the results tree says ``finished`` is skipped too, so a sweep can go on from
+a fresh clone of committed results on another machine. Failed cells are reported at the end
+(with the last lines of their log) while the others go on. Finished cells are exported to
 ``<results>/<schedule>/<algo>/<dataset>/seed<N>/`` (final.json, eval.csv, config.yaml): the small
 files the leaderboard is built from.
 
@@ -129,16 +131,25 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
           results: Path | None = Path("results"), backend: str = "local", workers: int = 1,
           address: str | None = None, extra: dict[str, Any] | None = None,
           wandb_group: str | None = None, gpu_fraction: float = 0.0, threads: int = 0,
-          progress: bool = True) -> dict[str, list]:
-    """Run the unfinished cells; returns {"finished", "skipped", "failed"} lists."""
+          progress: bool = True, skip_exported: bool = False) -> dict[str, list]:
+    """Run the unfinished cells; returns {"finished", "skipped", "exported", "failed"} lists.
+
+    ``skip_exported``: also skip cells the results tree already holds as finished (their run
+    directory may be on another machine); they are neither rerun nor overwritten."""
     if workers < 1:
         raise CuratedRLError(f"--workers must be >= 1, got {workers}")
+    if skip_exported and results is None:
+        raise CuratedRLError("--skip-exported reads the results tree; drop --no-results")
     base = Path(root) / schedule["name"]
     run_dirs = {c: base / c.name for c in cells}
     skipped = [c for c in cells if cell_status(run_dirs[c]) == "finished"]
-    todo = [c for c in cells if c not in skipped]
-    print(f"sweep: {len(cells)} cells, {len(skipped)} already finished, {len(todo)} to run "
-          f"(schedule {schedule['name']}, backend {backend}, {workers} workers)")
+    exported = [c for c in cells if skip_exported and c not in skipped
+                and cell_status(Path(results) / schedule["name"] / c.name) == "finished"]
+    todo = [c for c in cells if c not in skipped and c not in exported]
+    in_results = f", {len(exported)} already in {results}" if skip_exported else ""
+    print(f"sweep: {len(cells)} cells, {len(skipped)} already finished{in_results}, "
+          f"{len(todo)} to run (schedule {schedule['name']}, backend {backend}, "
+          f"{workers} workers)")
     if todo:
         ensure_datasets(todo)
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
@@ -158,8 +169,8 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     outcomes = runner(jobs, workers, address, gpu_fraction, progress, publish) if jobs else []
     failed = [o for o in outcomes if o["status"] != "finished"]
     finished = [o["cell"] for o in outcomes if o["status"] == "finished"]
-    _report(finished, skipped, failed)
-    return {"finished": finished, "skipped": skipped, "failed": failed}
+    _report(finished, skipped + exported, failed)
+    return {"finished": finished, "skipped": skipped, "exported": exported, "failed": failed}
 
 
 def _collect(outcome: dict, outcomes: list[dict], bar, publish) -> None:

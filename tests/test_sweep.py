@@ -88,6 +88,30 @@ def test_killed_sweep_restarted_runs_only_unfinished_cells(hopper_random_id, tmp
     assert "3 already finished, 0 to run" in again.stdout
 
 
+def test_skip_exported_goes_on_from_the_results_tree_on_a_fresh_machine(hopper_random_id,
+                                                                         tmp_path):
+    schedule = {**TINY, "name": "tiny"}
+    results = tmp_path / "results"
+    first = sweep([Cell("bc", hopper_random_id, 0)], schedule, tmp_path / "runs-a", results,
+                  progress=False)
+    assert len(first["finished"]) == 1
+    seed0 = results / "tiny" / Cell("bc", hopper_random_id, 0).name
+    before = {p.name: p.read_bytes() for p in seed0.iterdir()}
+    seed1 = results / "tiny" / Cell("bc", hopper_random_id, 1).name  # exported, but failed
+    seed1.mkdir(parents=True)
+    (seed1 / "final.json").write_text(json.dumps({"status": "failed"}))
+
+    cells = [Cell("bc", hopper_random_id, s) for s in (0, 1)]
+    with pytest.raises(CuratedRLError, match="drop --no-results"):
+        sweep(cells, schedule, tmp_path / "runs-b", None, skip_exported=True)
+    out = sweep(cells, schedule, tmp_path / "runs-b", results, progress=False,
+                skip_exported=True)  # a new run root: the run directories are elsewhere
+    assert [c.seed for c in out["exported"]] == [0] and [c.seed for c in out["finished"]] == [1]
+    assert not (tmp_path / "runs-b" / "tiny" / cells[0].name).exists(), "seed 0 was rerun"
+    assert {p.name: p.read_bytes() for p in seed0.iterdir()} == before
+    assert cell_status(seed1) == "finished"
+
+
 def test_failed_cell_is_reported_others_finish_and_share_a_wandb_group(
         hopper_random_id, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("WANDB_MODE", "offline")
