@@ -142,7 +142,7 @@ def _sweep(args: argparse.Namespace) -> None:
         gpu = 0.2 if str(args.device or "").startswith("cuda") else 0.0
     out = sweep(cells, schedule, Path(args.root), None if args.no_results else Path(args.results),
                 args.backend, args.workers, args.address, extra, group, gpu, args.threads,
-                skip_exported=args.skip_exported)
+                skip_exported=args.skip_exported, dry_run=args.dry_run)
     if out["failed"]:
         raise CuratedRLError(f"{len(out['failed'])} of {len(cells)} cells failed (listed above); "
                              f"run the same command again to retry them")
@@ -313,6 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wandb", action="store_true",
                    help="mirror every cell to Weights & Biases, all in the group "
                         "sweep-<suite>-<schedule>")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list the cells that would run (pending, partial or failed) and stop; "
+                        "nothing is trained, generated or written")
     p.set_defaults(func=_sweep)
 
     p = sub.add_parser(

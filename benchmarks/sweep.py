@@ -131,11 +131,13 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
           results: Path | None = Path("results"), backend: str = "local", workers: int = 1,
           address: str | None = None, extra: dict[str, Any] | None = None,
           wandb_group: str | None = None, gpu_fraction: float = 0.0, threads: int = 0,
-          progress: bool = True, skip_exported: bool = False) -> dict[str, list]:
+          progress: bool = True, skip_exported: bool = False,
+          dry_run: bool = False) -> dict[str, list]:
     """Run the unfinished cells; returns {"finished", "skipped", "exported", "failed"} lists.
 
     ``skip_exported``: also skip cells the results tree already holds as finished (their run
-    directory may be on another machine); they are neither rerun nor overwritten."""
+    directory may be on another machine); they are neither rerun nor overwritten.
+    ``dry_run``: list the cells that would run (and why) and return without running any."""
     if workers < 1:
         raise CuratedRLError(f"--workers must be >= 1, got {workers}")
     if skip_exported and results is None:
@@ -150,6 +152,11 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     print(f"sweep: {len(cells)} cells, {len(skipped)} already finished{in_results}, "
           f"{len(todo)} to run (schedule {schedule['name']}, backend {backend}, "
           f"{workers} workers)")
+    if dry_run:
+        for c in todo:
+            print(f"  would run {c.name} ({cell_status(run_dirs[c])})")
+        return {"finished": [], "skipped": skipped, "exported": exported, "failed": [],
+                "todo": todo}
     if todo:
         ensure_datasets(todo)
     threads = threads or max(1, (os.cpu_count() or 1) // workers)

@@ -88,8 +88,8 @@ def test_killed_sweep_restarted_runs_only_unfinished_cells(hopper_random_id, tmp
     assert "3 already finished, 0 to run" in again.stdout
 
 
-def test_skip_exported_goes_on_from_the_results_tree_on_a_fresh_machine(hopper_random_id,
-                                                                         tmp_path):
+def test_skip_exported_and_dry_run_go_on_from_the_results_tree_of_a_fresh_machine(
+        hopper_random_id, tmp_path):
     schedule = {**TINY, "name": "tiny"}
     results = tmp_path / "results"
     first = sweep([Cell("bc", hopper_random_id, 0)], schedule, tmp_path / "runs-a", results,
@@ -104,6 +104,8 @@ def test_skip_exported_goes_on_from_the_results_tree_on_a_fresh_machine(hopper_r
     cells = [Cell("bc", hopper_random_id, s) for s in (0, 1)]
     with pytest.raises(CuratedRLError, match="drop --no-results"):
         sweep(cells, schedule, tmp_path / "runs-b", None, skip_exported=True)
+    plan = sweep(cells, schedule, tmp_path / "runs-b", results, skip_exported=True, dry_run=True)
+    assert [c.seed for c in plan["todo"]] == [1] and not (tmp_path / "runs-b").exists()
     out = sweep(cells, schedule, tmp_path / "runs-b", results, progress=False,
                 skip_exported=True)  # a new run root: the run directories are elsewhere
     assert [c.seed for c in out["exported"]] == [0] and [c.seed for c in out["finished"]] == [1]
