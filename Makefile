@@ -9,12 +9,14 @@ TORCH ?= torch==2.13.0
 .PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard reliability-doc clean-venv
 SIZE ?= full
 # make reproduce SUITE=paper|baselines|all SEEDS=5 SCHEDULE=paper|cpu [ALGO=name] [WORKERS=N]
+#   [ARGS="--skip-exported --dry-run ..."]  (any other `curatedrl sweep` option)
 SUITE ?= all
 SEEDS ?= 5
 SCHEDULE ?= paper
 WORKERS ?= 1
 BACKEND ?= local
 ALGO ?=
+ARGS ?=
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,7 +53,7 @@ policies: $(STAMP)  ## train (or resume) the behaviour policies; needs the `poli
 
 reproduce: $(STAMP)  ## run a suite's cells (skips finished ones) and export them to results/
 	$(BIN)/curatedrl sweep --suite $(SUITE) --seeds $(SEEDS) --schedule $(SCHEDULE) \
-		--workers $(WORKERS) --backend $(BACKEND) $(if $(ALGO),--algo $(ALGO))
+		--workers $(WORKERS) --backend $(BACKEND) $(if $(ALGO),--algo $(ALGO)) $(ARGS)
 
 leaderboard: $(STAMP)  ## rebuild LEADERBOARD.md and docs/leaderboard/*.png from results/ only
 	$(BIN)/curatedrl leaderboard
