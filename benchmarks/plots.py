@@ -36,40 +36,53 @@ def _colors(algos: list[str]) -> dict[str, tuple]:
     return {a: cmap(list(ALGOS).index(a) % 10) for a in algos}
 
 
-def learning_curves(runs: list[Run], datasets: list[str], path: Path) -> None:
+def _progress(run: Run) -> dict[float, float]:
+    """{% of the run's gradient steps: normalised score} (total: final.json's steps, else the
+    curve's last step)."""
+    total = run.final.get("steps") or max(s for s, _ in run.curve)
+    return {100 * s / total: v for s, v in run.curve}
+
+
+def learning_curves(runs: list[Run], datasets: list[str], path: Path) -> list[str]:
+    """One panel per dataset; returns the algorithms the legend names (all that are drawn)."""
     plt = _pyplot()
     shown = [d for d in datasets if any(r.dataset == d and r.curve for r in runs)]
     if not shown:
-        return
+        return []
     cols = min(3, len(shown))
     rows = -(-len(shown) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.1 * rows), squeeze=False)
     algos = [a for a in ALGOS if any(r.algo == a for r in runs)]
     colors = _colors(algos)
+    handles = {}
     for ax, d in zip(axes.flat, shown):
         for algo in algos:
-            curves = [dict(r.curve) for r in runs if r.algo == algo and r.dataset == d]
-            steps = sorted(set().union(*curves)) if curves else []
-            if not steps:
+            # x: share of the run's gradient steps, so schedules of 500 and 1M steps share an axis
+            curves = [_progress(r) for r in runs if r.algo == algo and r.dataset == d]
+            xs = sorted(set().union(*curves)) if curves else []
+            if not xs:
                 continue
-            values = [[c[s] for c in curves if s in c] for s in steps]
+            values = [[c[x] for c in curves if x in c] for x in xs]
             mean = np.array([np.mean(v) for v in values])
             std = np.array([np.std(v) for v in values])
-            ax.plot(steps, mean, label=f"{algo} ({len(curves)})", color=colors[algo])
-            ax.fill_between(steps, mean - std, mean + std, alpha=0.15, color=colors[algo])
+            handles[algo], = ax.plot(xs, mean, color=colors[algo], marker=".")
+            ax.fill_between(xs, mean - std, mean + std, alpha=0.15, color=colors[algo])
         ax.set_title(dataset_slug(d), fontsize=10)
-        ax.set_xlabel("gradient step (two-stage: stage 2)", fontsize=8)
+        ax.set_xlabel("% of the run's gradient steps (two-stage: of stage 2)", fontsize=8)
         ax.set_ylabel("normalised score", fontsize=8)
+        ax.set_xlim(0, 100)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(shown):]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, [lb.split(" (")[0] for lb in labels], loc="lower center",
-               ncol=min(5, len(labels)), bbox_to_anchor=(0.5, -0.04))
+    shown_algos = [a for a in algos if a in handles]  # the legend names every plotted algorithm
+    legend_rows = -(-len(shown_algos) // 5)
+    fig.legend([handles[a] for a in shown_algos], shown_algos, loc="lower center",
+               ncol=min(5, len(shown_algos)), bbox_to_anchor=(0.5, -0.035 * legend_rows))
     fig.suptitle("Learning curves: mean ± std over seeds", y=1.0)
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)
+    return shown_algos
 
 
 def _matrices(last: dict[str, dict[str, list[float]]]) -> dict[str, np.ndarray]:

@@ -11,6 +11,8 @@ import pytest
 from curatedrl.algos import ALGOS
 from curatedrl.benchmarks.configs import dataset_slug
 from curatedrl.benchmarks.leaderboard import build, suite_datasets
+from curatedrl.benchmarks.plots import learning_curves
+from curatedrl.benchmarks.results import load_runs
 from curatedrl.benchmarks.rundir import write_csv
 from curatedrl.benchmarks.stats import full_seed_datasets, iqm_with_ci, \
     probability_of_improvement
@@ -54,6 +56,15 @@ def test_tables_count_seeds_and_name_every_algo_and_dataset(tmp_path):
     assert _row(text, "**hopper average**")[header.index("iw_bc")] == "— (1/3)"
     for name in ("learning-curves", "aggregate", "performance-profiles"):
         assert (tmp_path / "plots" / f"cpu-{name}.png").stat().st_size > 1000
+
+
+def test_learning_curves_legend_names_algorithms_drawn_on_any_panel(tmp_path):
+    other = "curatedrl/walker2d/medium-v0"
+    write_run(tmp_path / "r", "bc", 0, 10.0)
+    write_run(tmp_path / "r", "iql", 0, 20.0, dataset=other)  # not on the first panel
+    runs = load_runs(tmp_path / "r")
+    named = learning_curves(runs, [DS, other], tmp_path / "curves.png")
+    assert named == ["bc", "iql"] and (tmp_path / "curves.png").stat().st_size > 1000
 
 
 def test_rebuild_is_byte_identical(tmp_path):
