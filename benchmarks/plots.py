@@ -39,7 +39,7 @@ def _colors(algos: list[str]) -> dict[str, tuple]:
 def _progress(run: Run) -> dict[float, float]:
     """{% of the run's gradient steps: normalised score} (total: final.json's steps, else the
     curve's last step)."""
-    total = run.final.get("steps") or max(s for s, _ in run.curve)
+    total = run.final.get("steps") or max((s for s, _ in run.curve), default=1)
     return {100 * s / total: v for s, v in run.curve}
 
 

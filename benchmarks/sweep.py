@@ -133,28 +133,34 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
           wandb_group: str | None = None, gpu_fraction: float = 0.0, threads: int = 0,
           progress: bool = True, skip_exported: bool = False,
           dry_run: bool = False) -> dict[str, list]:
-    """Run the unfinished cells; returns {"finished", "skipped", "exported", "failed"} lists.
+    """Run the unfinished cells; returns {"finished", "skipped", "exported", "failed", "todo"}
+    lists.
 
     ``skip_exported``: also skip cells the results tree already holds as finished (their run
     directory may be on another machine); they are neither rerun nor overwritten.
     ``dry_run``: list the cells that would run (and why) and return without running any."""
     if workers < 1:
         raise CuratedRLError(f"--workers must be >= 1, got {workers}")
+    if backend not in ("local", "ray"):
+        raise CuratedRLError(f"unknown backend {backend!r}; choose local or ray")
     if skip_exported and results is None:
         raise CuratedRLError("--skip-exported reads the results tree; drop --no-results")
     base = Path(root) / schedule["name"]
     run_dirs = {c: base / c.name for c in cells}
-    skipped = [c for c in cells if cell_status(run_dirs[c]) == "finished"]
-    exported = [c for c in cells if skip_exported and c not in skipped
-                and cell_status(Path(results) / schedule["name"] / c.name) == "finished"]
-    todo = [c for c in cells if c not in skipped and c not in exported]
+    status = {c: cell_status(run_dirs[c]) for c in cells}
+    if skip_exported:
+        status.update({c: "exported" for c in cells if status[c] != "finished" and cell_status(
+            Path(results) / schedule["name"] / c.name) == "finished"})
+    skipped = [c for c in cells if status[c] == "finished"]
+    exported = [c for c in cells if status[c] == "exported"]
+    todo = [c for c in cells if status[c] not in ("finished", "exported")]
     in_results = f", {len(exported)} already in {results}" if skip_exported else ""
     print(f"sweep: {len(cells)} cells, {len(skipped)} already finished{in_results}, "
           f"{len(todo)} to run (schedule {schedule['name']}, backend {backend}, "
           f"{workers} workers)")
     if dry_run:
         for c in todo:
-            print(f"  would run {c.name} ({cell_status(run_dirs[c])})")
+            print(f"  would run {c.name} ({status[c]})")
         return {"finished": [], "skipped": skipped, "exported": exported, "failed": [],
                 "todo": todo}
     if todo:
@@ -163,8 +169,6 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
     jobs = [(c, str(run_dirs[c]), cell_overrides(c.algo, c.dataset, schedule, extra), env,
              threads, wandb_group) for c in todo]
-    if backend not in ("local", "ray"):
-        raise CuratedRLError(f"unknown backend {backend!r}; choose local or ray")
 
     def publish(cell: Cell) -> None:  # as soon as a cell is finished: a killed sweep keeps it
         if results is not None:
@@ -177,7 +181,8 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     failed = [o for o in outcomes if o["status"] != "finished"]
     finished = [o["cell"] for o in outcomes if o["status"] == "finished"]
     _report(finished, skipped + exported, failed)
-    return {"finished": finished, "skipped": skipped, "exported": exported, "failed": failed}
+    return {"finished": finished, "skipped": skipped, "exported": exported, "failed": failed,
+            "todo": todo}
 
 
 def _collect(outcome: dict, outcomes: list[dict], bar, publish) -> None:
