@@ -67,30 +67,45 @@ def export_problem(config: dict[str, Any], schedule: dict[str, Any]) -> str | No
     return None
 
 
+def registered(name: str) -> dict[str, Any] | None:
+    """The project's schedule of that name (benchmarks/configs/schedules/), else None."""
+    return load_schedule(name) if (SCHEDULE_DIR / f"{name}.yaml").exists() else None
+
+
 def check_sweep_export(schedule: dict[str, Any], extra: dict[str, Any] | None,
-                       commit: str, export_as: str | None) -> None:
-    """Refuse, before anything runs, a sweep whose runs could not go into the schedule's
-    tables and that names no other schedule for them."""
-    if export_as:
+                       export_as: str | None) -> None:
+    """Refuse, before anything runs, a sweep of a registered schedule with ``--set`` overrides
+    (its runs could not go into the schedule's tables) that names no other schedule for them.
+    A schedule of the user's own (a YAML file under another name) is already its own table."""
+    if export_as or registered(schedule["name"]) is None:
         return
     beyond = sorted(k for k in (extra or {}) if k != "device")
-    reason = (f"--set {', '.join(beyond)} goes beyond the schedule" if beyond else
-              "the code has uncommitted changes (git commit ends in -dirty)" if is_dirty(commit)
-              else None)
-    if reason:
+    if beyond:
         raise CuratedRLError(
-            f"{reason}, so its runs cannot be exported into results/{schedule['name']}/; "
-            f"add --export-as NAME (results/NAME/), --no-results, or commit / drop the changes")
+            f"--set {', '.join(beyond)} goes beyond schedule {schedule['name']}, so its runs "
+            f"cannot be exported into results/{schedule['name']}/; add --export-as NAME "
+            f"(results/NAME/) or --no-results, or drop the --set")
+
+
+def check_export(run_dir: Path, schedule_name: str) -> None:
+    """Refuse (one line saying how) to export a run into a registered schedule's tables when it
+    was made from a modified tree or with a config beyond that schedule."""
+    schedule = registered(schedule_name)
+    path = Path(run_dir) / "config.yaml"
+    if schedule is None or not path.exists():
+        return
+    problem = export_problem(read_yaml(path), schedule)
+    if problem:
+        raise CuratedRLError(
+            f"{run_dir} is not exported into results/{schedule_name}/: {problem}; export it "
+            f"under its own name with --export-as NAME, or rerun it from a clean tree with the "
+            f"schedule's config")
 
 
 @dataclasses.dataclass
 class Verdict:
     admitted: list  # runs that enter the tables
     excluded: list[tuple[Any, str]]  # (run, one-line reason)
-
-
-def _schedule(name: str) -> dict[str, Any] | None:
-    return load_schedule(name) if (SCHEDULE_DIR / f"{name}.yaml").exists() else None
 
 
 def run_dir(results: Path, run) -> Path:
@@ -124,7 +139,7 @@ def admit(runs: list, results: Path,
         if reason is None and want is not None and run.final.get("dataset_hash") != want:
             reason = (f"dataset hash {run.final.get('dataset_hash')} is not the manifest's "
                       f"{want}")
-        schedule = _schedule(run.schedule)
+        schedule = registered(run.schedule)
         config = _config(results, run) if schedule is not None else None
         if reason is None and config is not None:
             drift = config_drift(config, schedule)

@@ -30,12 +30,14 @@ ALGO_COLORS = {
 
 
 def algo_color(algo: str) -> str:
-    """The algorithm's colour: the fixed map, else a hue drawn from a hash of its name (the same
-    on every machine and whatever else is registered; darker than the map's, never equal)."""
+    """The algorithm's colour: the fixed map, else a colour drawn from a hash of its name (the
+    same on every machine and whatever else is registered; darker than every colour of the
+    map, so never equal to one)."""
     if algo in ALGO_COLORS:
         return ALGO_COLORS[algo]
-    digest = int(hashlib.sha256(algo.encode()).hexdigest()[:8], 16)
-    r, g, b = colorsys.hsv_to_rgb((digest % 3600) / 3600, 0.85, 0.55)
+    digest = hashlib.sha256(algo.encode()).digest()
+    hue, sat, val = digest[0] * 256 + digest[1], digest[2], digest[3]
+    r, g, b = colorsys.hsv_to_rgb(hue / 65536, 0.6 + 0.4 * sat / 255, 0.3 + 0.15 * val / 255)
     return "#{:02x}{:02x}{:02x}".format(*(round(255 * c) for c in (r, g, b)))
 
 
