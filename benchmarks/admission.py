@@ -119,6 +119,16 @@ def run_dir(results: Path, run) -> Path:
         f"seed{run.final['seed']}"
 
 
+def shown_path(results: Path, run) -> str:
+    """A run's folder as the pages show it: from the results tree's own name down, so the
+    pages do not depend on where the tree lies."""
+    path = run_dir(results, run)
+    try:
+        return (Path(Path(results).name) / path.relative_to(results)).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def _config(results: Path, run) -> dict[str, Any] | None:
     path = run_dir(results, run) / "config.yaml"
     return read_yaml(path) if path.exists() else None

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from curatedrl.algos import ALGOS
-from curatedrl.benchmarks.admission import admit, run_dir
+from curatedrl.benchmarks.admission import admit, shown_path
 from curatedrl.benchmarks.configs import SCHEDULE_DIR, dataset_slug, load_suites
 from curatedrl.benchmarks.results import Run, load_runs
 from curatedrl.benchmarks.rundir import atomic_write_text
@@ -202,7 +202,7 @@ def make_section(schedule: str, source: str, runs: list[Run], results: Path, plo
 
 
 def excluded_lines(sec: Section, results: Path) -> list[str]:
-    return [f"- `{run_dir(results, r).as_posix()}`: {why}" for r, why in sec.excluded]
+    return [f"- `{shown_path(results, r)}`: {why}" for r, why in sec.excluded]
 
 
 def schedule_section(sec: Section, results: Path) -> list[str]:

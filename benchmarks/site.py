@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 
 from curatedrl.algos import ALGOS
-from curatedrl.benchmarks.admission import run_dir
+from curatedrl.benchmarks.admission import shown_path
 from curatedrl.benchmarks.configs import dataset_slug
 from curatedrl.benchmarks.leaderboard import Section, aggregate_rows, env_groups, \
     group_average, improvement_rows
@@ -168,7 +168,7 @@ def section_html(sec: Section, results: Path) -> list[str]:
         out += ["<h3>Runs kept out of these tables</h3>",
                 "<p>Made on other dataset bytes, from a modified tree or with a config beyond "
                 "the schedule: listed, never averaged.</p>", '<ul class="excluded">']
-        out += [f"<li><code>{escape(run_dir(results, r).as_posix())}</code>: {escape(why)}</li>"
+        out += [f"<li><code>{escape(shown_path(results, r))}</code>: {escape(why)}</li>"
                 for r, why in sec.excluded]
         out.append("</ul>")
     out.append("<h3>Plots</h3>")
