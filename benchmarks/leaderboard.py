@@ -271,7 +271,10 @@ def build(results: Path = Path("results"), out: Path = Path("LEADERBOARD.md"),
              "`results/` only — edit those, never this file. Scores are D4RL-normalised "
              "(100 · (R − random) / (expert − random), with each dataset's own reference "
              "returns). Every algorithm of the registry and every dataset of the suites "
-             "appears; `— (0)` marks a cell with no results yet.", ""]
+             "appears; `— (0)` marks a cell with no results yet. The same tables, sortable and "
+             "with every cell's runs and command, are in the static page "
+             "[docs/leaderboard/index.html](docs/leaderboard/index.html) (open it from disk).",
+             ""]
     if not sections:
         lines += ["No results yet: run `make reproduce`.", ""]
     for sec in sections:
