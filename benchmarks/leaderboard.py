@@ -8,6 +8,9 @@ plots. Runs that do not belong to their section's tables (other dataset bytes, a
 a config beyond the schedule: benchmarks/admission.py) are listed one line each, never averaged.
 Nothing here depends on the clock or the machine: rebuilding from the same results gives the
 same files.
+
+Longer than most files here because it holds both the section model (what each table and plot
+is computed from, shared with the site in site.py) and the markdown rendering of it.
 """
 
 from __future__ import annotations
