@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The CPU wheel of torch lies on this machine's disk; a bare `torch` would pull a CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard reliability-doc clean-venv
+.PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard site-screenshots reliability-doc clean-venv
 SIZE ?= full
 # make reproduce SUITE=paper|baselines|all SEEDS=5 SCHEDULE=paper|cpu [ALGO=name] [WORKERS=N]
 #   [ARGS="--skip-exported --dry-run ..."]  (any other `curatedrl sweep` option)
@@ -55,8 +55,11 @@ reproduce: $(STAMP)  ## run a suite's cells (skips finished ones) and export the
 	$(BIN)/curatedrl sweep --suite $(SUITE) --seeds $(SEEDS) --schedule $(SCHEDULE) \
 		--workers $(WORKERS) --backend $(BACKEND) $(if $(ALGO),--algo $(ALGO)) $(ARGS)
 
-leaderboard: $(STAMP)  ## rebuild LEADERBOARD.md and docs/leaderboard/*.png from results/ only
+leaderboard: $(STAMP)  ## rebuild LEADERBOARD.md, docs/leaderboard/index.html and its plots from results/ only
 	$(BIN)/curatedrl leaderboard
+
+site-screenshots: $(STAMP)  ## rewrite docs/leaderboard/screenshot-*.png (needs chromium, chromium-driver)
+	CURATEDRL_WRITE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_site.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -39,10 +39,52 @@ def _datasets_show(args: argparse.Namespace) -> None:
     print(table(list(ds.summary().items()), ["field", "value"]))
 
 
-def _add_threads(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=int, default=0,
-                   help="torch threads (default 0: torch's default, one per core; use 1 when "
-                        "other jobs share the machine: oversubscribed threads run ~4x slower)")
+THREADS_HELP = ("torch threads of each training process; 0: the machine's cores shared among "
+                "the processes running at once (all of them for one process, cores / --workers "
+                "in a sweep); use 1 when other jobs share the machine: oversubscribed threads "
+                "run ~4x slower")
+
+
+def _add_threads(p: argparse.ArgumentParser, default: int = 0) -> None:
+    """One ``--threads`` meaning for every command."""
+    p.add_argument("--threads", type=int, default=default, help=THREADS_HELP)
+
+
+class _DefaultsFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, unless the help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default is argparse.SUPPRESS or action.required or \
+                not action.option_strings:
+            return text
+        if isinstance(action, (argparse._StoreTrueAction, argparse._VersionAction)):
+            return text + (" (default: off)" if isinstance(action, argparse._StoreTrueAction)
+                           else "")
+        shown = "none" if action.default is None else "%(default)s"
+        return f"{text} (default: {shown})"
+
+
+def _finish(parser: argparse.ArgumentParser) -> None:
+    """Every (sub)command gets the defaults formatter and a description (its help when it has
+    no longer one)."""
+    parser.formatter_class = _DefaultsFormatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, sub in action.choices.items():
+                if not sub.description:
+                    sub.description = helps.get(name)
+                _finish(sub)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("curatedrl")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
 
 
 def _set_threads(threads: int) -> None:
@@ -142,10 +184,14 @@ def _sweep(args: argparse.Namespace) -> None:
         gpu = 0.2 if str(args.device or "").startswith("cuda") else 0.0
     out = sweep(cells, schedule, Path(args.root), None if args.no_results else Path(args.results),
                 args.backend, args.workers, args.address, extra, group, gpu, args.threads,
-                skip_exported=args.skip_exported, dry_run=args.dry_run)
+                skip_exported=args.skip_exported, dry_run=args.dry_run,
+                export_as=args.export_as)
     if out["failed"]:
         raise CuratedRLError(f"{len(out['failed'])} of {len(cells)} cells failed (listed above); "
                              f"run the same command again to retry them")
+    if out.get("refused"):
+        raise CuratedRLError(f"{len(out['refused'])} finished cells were not exported (listed "
+                             f"above); export them with --export-as NAME")
 
 
 def _leaderboard(args: argparse.Namespace) -> None:
@@ -153,14 +199,19 @@ def _leaderboard(args: argparse.Namespace) -> None:
 
     from curatedrl.benchmarks.leaderboard import build
 
-    build(Path(args.results), Path(args.out), Path(args.plots))
-    print(f"wrote {args.out} and its plots in {args.plots}/ from {args.results}/")
+    build(Path(args.results), Path(args.out), Path(args.plots), site=True)
+    print(f"wrote {args.out}, the site {args.plots}/index.html and its plots from "
+          f"{args.results}/")
 
 
 def _bench(args: argparse.Namespace) -> None:
     from curatedrl.benchmarks.bench import run_bench
 
-    run_bench(args.only, threads=args.threads, quick=args.quick, dataset=args.dataset)
+    import os
+
+    _set_threads(args.threads)
+    run_bench(args.only, threads=args.threads or os.cpu_count() or 1, quick=args.quick,
+              dataset=args.dataset)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="curatedrl",
         description="Offline-RL benchmark suite: BC, filtered BC and importance-weighted BC.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                        help="print the installed version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ds = sub.add_parser("datasets", help="list and inspect datasets")
@@ -257,9 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", action="append",
                    choices=["iwbc", "seeds", "eval", "generation", "load"],
                    help="run only this figure (repeatable; default: all)")
-    p.add_argument("--threads", type=int, default=1,
-                   help="torch threads (default 1: the machine is shared; see "
-                        "docs/performance.md)")
+    _add_threads(p, default=1)
     p.add_argument("--dataset", default="curatedrl/hopper/medium-replay-v0",
                    help="dataset of the training and evaluation figures")
     p.add_argument("--quick", action="store_true",
@@ -289,9 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "local Ray instance or the cluster at --address")
     p.add_argument("--workers", type=int, default=1,
                    help="cells at a time (local) or CPUs of the local Ray instance (default 1)")
-    p.add_argument("--threads", type=int, default=0,
-                   help="torch threads per cell (default: CPU cores / workers; use 1 when other "
-                        "jobs share the machine: oversubscribed threads run several times slower)")
+    _add_threads(p)
     p.add_argument("--address", default=None,
                    help="address of an existing Ray cluster (ray backend), e.g. ray://host:10001")
     p.add_argument("--gpu-fraction", type=float, default=None,
@@ -303,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="results tree that finished cells are exported to (default results/)")
     p.add_argument("--no-results", action="store_true",
                    help="do not export finished cells to the results tree")
+    p.add_argument("--export-as", default=None, metavar="NAME",
+                   help="export finished cells to RESULTS/NAME/ instead of RESULTS/<schedule>/: "
+                        "needed when --set goes beyond the schedule or the tree has uncommitted "
+                        "changes, so such runs never enter the schedule's tables")
     p.add_argument("--skip-exported", action="store_true",
                    help="also skip cells the results tree already holds as finished (to go on "
                         "with a committed sweep from a fresh clone; without it, a fresh clone "
@@ -319,21 +372,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_sweep)
 
     p = sub.add_parser(
-        "leaderboard", help="rebuild LEADERBOARD.md and its plots from the results tree only",
+        "leaderboard", help="rebuild LEADERBOARD.md, the static site and the plots from the "
+                            "results tree only",
         description="Rebuild LEADERBOARD.md from results/<schedule>/<algo>/<dataset>/seed<N>/"
                     "final.json (and eval.csv for the learning curves): per-dataset last and best "
                     "scores (mean ± std, seeds), averages, IQM with stratified-bootstrap CIs, "
-                    "probability of improvement, and PNG plots. Corrupt or partial files are "
-                    "skipped with a warning naming them. Same results, same file.")
+                    "probability of improvement, and PNG plots, plus the static site "
+                    "PLOTS/index.html (open it from disk). Runs on other dataset bytes, from a "
+                    "modified tree or beyond their schedule are listed apart, never averaged. "
+                    "Corrupt or partial files are skipped with a warning naming them. Same "
+                    "results, same files.")
     p.add_argument("--results", default="results", help="results tree (default results/)")
     p.add_argument("--out", default="LEADERBOARD.md", help="markdown file to write")
-    p.add_argument("--plots", default="docs/leaderboard", help="folder for the PNG plots")
+    p.add_argument("--plots", default="docs/leaderboard",
+                   help="folder for the PNG plots and the site's index.html")
     p.set_defaults(func=_leaderboard)
 
     p = sub.add_parser("demo", help="the main job: BC, filtered BC and iw-BC on the embedded "
                                     "default dataset (made on first use, no download)")
     _add_threads(p)
     p.set_defaults(func=_demo)
+    _finish(parser)
     return parser
 
 

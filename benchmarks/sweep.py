@@ -29,6 +29,7 @@ from typing import Any, Iterable
 
 from tqdm.auto import tqdm
 
+from curatedrl.benchmarks.admission import check_export, check_sweep_export
 from curatedrl.benchmarks.configs import cell_overrides, dataset_slug, suite
 from curatedrl.benchmarks.rundir import atomic_write, read_json_or_warn
 from curatedrl.benchmarks.train import resolve_algo
@@ -103,8 +104,12 @@ def run_cell(cell: Cell, run_dir: str, overrides: dict[str, Any], env: dict[str,
     return {"cell": cell, "status": status, "error": error, "log": str(log)}
 
 
-def export(run_dir: Path, dest: Path) -> None:
-    """Copy a finished run's small files into the results tree (each copy atomic)."""
+def export(run_dir: Path, dest: Path, schedule_name: str | None = None) -> None:
+    """Copy a finished run's small files into the results tree (each copy atomic). With
+    ``schedule_name`` (a registered schedule), a run from a modified tree or with a config
+    beyond that schedule is refused (CuratedRLError) and nothing is written."""
+    if schedule_name is not None:
+        check_export(run_dir, schedule_name)
     dest.mkdir(parents=True, exist_ok=True)
     for name in RESULT_FILES:
         data = (run_dir / name).read_bytes()
@@ -132,10 +137,12 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
           address: str | None = None, extra: dict[str, Any] | None = None,
           wandb_group: str | None = None, gpu_fraction: float = 0.0, threads: int = 0,
           progress: bool = True, skip_exported: bool = False,
-          dry_run: bool = False) -> dict[str, list]:
-    """Run the unfinished cells; returns {"finished", "skipped", "exported", "failed", "todo"}
-    lists.
+          dry_run: bool = False, export_as: str | None = None) -> dict[str, list]:
+    """Run the unfinished cells; returns {"finished", "skipped", "exported", "failed", "todo",
+    "refused"} lists.
 
+    ``export_as``: export to ``<results>/<export_as>/`` instead of the schedule's tables (for
+    runs beyond the schedule); without it such runs are refused, one line each.
     ``skip_exported``: also skip cells the results tree already holds as finished (their run
     directory may be on another machine); they are neither rerun nor overwritten.
     ``dry_run``: list the cells that would run (and why) and return without running any."""
@@ -145,12 +152,15 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
         raise CuratedRLError(f"unknown backend {backend!r}; choose local or ray")
     if skip_exported and results is None:
         raise CuratedRLError("--skip-exported reads the results tree; drop --no-results")
+    if results is not None:
+        check_sweep_export(schedule, extra, export_as)
+    table = export_as or schedule["name"]
     base = Path(root) / schedule["name"]
     run_dirs = {c: base / c.name for c in cells}
     status = {c: cell_status(run_dirs[c]) for c in cells}
     if skip_exported:
         status.update({c: "exported" for c in cells if status[c] != "finished" and cell_status(
-            Path(results) / schedule["name"] / c.name) == "finished"})
+            Path(results) / table / c.name) == "finished"})
     skipped = [c for c in cells if status[c] == "finished"]
     exported = [c for c in cells if status[c] == "exported"]
     todo = [c for c in cells if status[c] not in ("finished", "exported")]
@@ -162,7 +172,7 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
         for c in todo:
             print(f"  would run {c.name} ({status[c]})")
         return {"finished": [], "skipped": skipped, "exported": exported, "failed": [],
-                "todo": todo}
+                "todo": todo, "refused": []}
     if todo:
         ensure_datasets(todo)
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
@@ -170,9 +180,16 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     jobs = [(c, str(run_dirs[c]), cell_overrides(c.algo, c.dataset, schedule, extra), env,
              threads, wandb_group) for c in todo]
 
+    refused: list[str] = []
+
     def publish(cell: Cell) -> None:  # as soon as a cell is finished: a killed sweep keeps it
         if results is not None:
-            export(run_dirs[cell], Path(results) / schedule["name"] / cell.name)
+            try:
+                export(run_dirs[cell], Path(results) / table / cell.name,
+                       None if export_as else schedule["name"])
+            except CuratedRLError as exc:
+                refused.append(str(exc))
+                print(f"  NOT EXPORTED {exc}")
 
     for c in skipped:
         publish(c)
@@ -182,7 +199,7 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     finished = [o["cell"] for o in outcomes if o["status"] == "finished"]
     _report(finished, skipped + exported, failed)
     return {"finished": finished, "skipped": skipped, "exported": exported, "failed": failed,
-            "todo": todo}
+            "todo": todo, "refused": refused}
 
 
 def _collect(outcome: dict, outcomes: list[dict], bar, publish) -> None:

@@ -1,0 +1,29 @@
+"""A results tree written by hand for the leaderboard tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from curatedrl.benchmarks.configs import dataset_slug
+from curatedrl.benchmarks.rundir import write_csv, write_yaml
+
+DS = "curatedrl/hopper/medium-v0"
+
+
+def write_run(root: Path, algo: str, seed: int, last: float, dataset: str = DS,
+              schedule: str = "cpu", commit: str = "abc", dataset_hash: str = "h0",
+              config: dict[str, Any] | None = None, steps: int = 10) -> Path:
+    run = root / schedule / algo / dataset_slug(dataset) / f"seed{seed}"
+    run.mkdir(parents=True)
+    (run / "final.json").write_text(json.dumps({
+        "algo": algo, "dataset": dataset, "seed": seed, "status": "finished",
+        "normalized_score_last": last, "normalized_score_best": last + 1.0,
+        "git_commit": commit, "hardware": "test", "device": "cpu", "dataset_hash": dataset_hash,
+        "wall_time_s": 1.5, "steps": steps}))
+    write_csv(run / "eval.csv", [{"step": steps // 2, "normalized_mean": last / 2},
+                                 {"step": steps, "normalized_mean": last}])
+    if config is not None:
+        write_yaml(run / "config.yaml", config)
+    return run

@@ -1,0 +1,125 @@
+"""The leaderboard site: rebuilt byte for byte from results/, and used in a real browser
+(headless Chromium driven by Selenium): sort by a column, open a cell, see every algorithm and
+dataset. Without Chromium the browser test skips, except under CI (CI set), where it fails.
+
+``CURATEDRL_WRITE_SCREENSHOTS=1`` (``make site-screenshots``) also rewrites the README's
+screenshots docs/leaderboard/screenshot-{desktop,phone}.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from curatedrl.algos import ALGOS
+from curatedrl.benchmarks.configs import dataset_slug
+from curatedrl.benchmarks.leaderboard import build, suite_datasets
+
+REPO = Path(__file__).resolve().parents[1]
+SITE = REPO / "docs" / "leaderboard"
+WIDTHS = {"desktop": (1280, 1500), "phone": (390, 844)}
+
+
+def _site(tmp_path: Path) -> Path:
+    """The committed results' site in a fresh folder, with the committed plots beside it."""
+    out = tmp_path / "site"
+    build(REPO / "results", tmp_path / "LEADERBOARD.md", out, draw=False, site=True)
+    for png in SITE.glob("*.png"):
+        shutil.copy(png, out / png.name)
+    return out / "index.html"
+
+
+def test_committed_site_is_rebuilt_byte_identical(tmp_path):
+    page = _site(tmp_path)
+    assert page.read_text() == (SITE / "index.html").read_text(), \
+        "docs/leaderboard/index.html is stale: run `make leaderboard`"
+    text = page.read_text()
+    assert "http://" not in text and "https://" not in text  # nothing from the network
+
+
+def _driver(width: int, height: int, phone: bool = False):
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        chromium = None
+    if not (chromium and driver):
+        reason = ("needs Debian's chromium and chromium-driver (apt-get install chromium "
+                  "chromium-driver) and selenium (the dev extra)")
+        if os.environ.get("CI"):
+            pytest.fail(f"CI: the browser test {reason}")
+        pytest.skip(reason)
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                f"--window-size={width},{height}", "--hide-scrollbars"):
+        options.add_argument(arg)
+    if phone:  # a window cannot be narrower than ~500 px: emulate the phone's viewport
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": {
+            "width": width, "height": height, "pixelRatio": 1.0}})
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def _rows(browser, table_id: str) -> list[str]:
+    return [th.text for th in browser.find_elements(
+        "css selector", f"#{table_id} tbody th[scope=row]")]
+
+
+def test_page_sorts_opens_cells_and_names_every_algorithm_and_dataset(tmp_path):
+    page = _site(tmp_path)
+    browser = _driver(*WIDTHS["desktop"])
+    try:
+        browser.get(page.as_uri())
+        headers = [th.text for th in browser.find_elements("css selector", "#cpu-last thead th")]
+        assert headers[1:] == list(ALGOS)
+        before = _rows(browser, "cpu-last")
+        assert before == [dataset_slug(d) for d in suite_datasets()]
+        column = 1 + list(ALGOS).index("iw_bc")
+        keys = {row.find_element("css selector", "th").text:
+                float(row.find_elements("css selector", "td")[column - 1]
+                      .get_attribute("data-sort"))
+                for row in browser.find_elements("css selector", "#cpu-last tbody tr")}
+        header = browser.find_elements("css selector", "#cpu-last thead th")[column]
+        header.click()
+        after = _rows(browser, "cpu-last")
+        assert after == sorted(keys, key=lambda d: -keys[d]) and after != before
+        assert header.get_attribute("aria-sort") == "descending"
+        header.click()
+        assert _rows(browser, "cpu-last") == sorted(keys, key=lambda d: keys[d])
+        browser.find_elements("css selector", "#cpu-last tbody td[data-cell]")[0].click()
+        detail = browser.find_element("id", "cpu-last-detail")
+        assert detail.is_displayed() and "curatedrl sweep --suite all --schedule cpu" in \
+            detail.text and "seed" in detail.text
+        body = browser.find_element("tag name", "body").text
+        for d in suite_datasets():
+            assert dataset_slug(d) in body
+        assert browser.save_screenshot(str(tmp_path / "leaderboard.png"))
+        assert (tmp_path / "leaderboard.png").stat().st_size > 10_000
+        if os.environ.get("CURATEDRL_WRITE_SCREENSHOTS"):
+            _write_screenshots(page, browser)
+    finally:
+        browser.quit()
+
+
+def _write_screenshots(page: Path, desktop) -> None:
+    """The README's screenshots: small palette PNGs of the top of the page."""
+    from PIL import Image
+
+    for name, (width, height) in WIDTHS.items():
+        browser = desktop if name == "desktop" else _driver(width, height, phone=True)
+        try:
+            browser.get(page.as_uri())
+            if name == "desktop":  # sorted by iw_bc, one cell's runs open
+                browser.find_elements("css selector", "#cpu-last thead th")[3].click()
+                browser.find_elements("css selector", "#cpu-last tbody td[data-cell]")[2].click()
+            shot = SITE / f"screenshot-{name}.png"
+            browser.save_screenshot(str(shot))
+            img = Image.open(shot).convert("RGB").quantize(colors=64)
+            img.save(shot, optimize=True)
+        finally:
+            if browser is not desktop:
+                browser.quit()
