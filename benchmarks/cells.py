@@ -1,0 +1,94 @@
+"""What a sweep cell is, and whether a run directory (or an exported results folder) holds it.
+
+A cell is identified by the config its run would record in ``config.yaml``: the algorithm's full
+resolved config (schedule, per-dataset file and ``--set`` values applied), the dataset's content
+hash and the torch thread count (``runstate.resolved_config``). A folder counts as that cell
+finished only when its ``config.yaml`` equals that config (the git commit and
+``checkpoint_every`` aside: neither changes results) and its ``final.json`` is a valid finished
+record. Results exported before ``config.yaml`` recorded the thread count carry it in
+``final.json``'s ``hardware`` ("torch threads N").
+
+States: ``finished``; ``failed`` / ``partial`` (same config: the run resumes); ``pending``;
+``changed`` (another config or other data) and ``damaged`` (an unreadable or ill-typed file):
+both never count as finished; the sweep moves such a run directory aside and trains the cell
+anew.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from curatedrl.benchmarks.checkpoint import config_differences
+from curatedrl.benchmarks.rundir import read_json_object, read_yaml
+from curatedrl.benchmarks.schema import config_problem, final_problem
+from curatedrl.errors import CuratedRLError
+
+REPLACED_DIR = ".replaced"  # under <root>/<schedule>/: run directories of changed cells
+
+
+def data_hashes(datasets: list[str]) -> dict[str, tuple[str | None, str]]:
+    """{dataset: (content hash, where it comes from)}. Local data is loaded and hashed; a suite
+    dataset not generated here yet is compared by the committed manifest's hash."""
+    from curatedrl.datasets import load
+    from curatedrl.datasets.manifest import expected_hash
+    from curatedrl.datasets.minari_io import local_dataset_ids
+
+    local = set(local_dataset_ids())
+    out = {}
+    for ds in dict.fromkeys(datasets):
+        if ds in local or Path(ds).is_file():
+            out[ds] = (load(ds).content_hash, "local data")
+        else:
+            out[ds] = (expected_hash(ds), "manifest (not generated here yet)")
+    return out
+
+
+def _threads_of(final: dict[str, Any] | None) -> int | None:
+    match = re.search(r"torch threads (\d+)", str((final or {}).get("hardware", "")))
+    return (final or {}).get("threads") or (int(match.group(1)) if match else None)
+
+
+def cell_state(folder: Path, expected: dict[str, Any]) -> tuple[str, str]:
+    """(state, why) of a run directory or exported results folder for the cell ``expected``."""
+    folder = Path(folder)
+    final_path, config_path = folder / "final.json", folder / "config.yaml"
+    final = None
+    if final_path.exists():
+        final, problem = read_json_object(final_path)
+        problem = problem or final_problem(final)
+        if problem is not None:
+            return "damaged", f"final.json is damaged: {problem}"
+    if config_path.exists():
+        try:
+            old = read_yaml(config_path)
+            problem = config_problem(old)
+        except CuratedRLError as exc:
+            old, problem = {}, str(exc)
+        if problem is not None:
+            return "damaged", f"config.yaml is damaged: {problem}"
+        if "threads" not in old:
+            old = {**old, "threads": _threads_of(final) or expected.get("threads")}
+        diff = config_differences(old, expected)
+        if diff:
+            return "changed", "config changed: " + "; ".join(diff)
+    elif final is not None:
+        return "damaged", "final.json without config.yaml"
+    if final is not None:
+        if final["status"] == "finished":
+            return "finished", "finished with this config"
+        return "failed", f"failed at step {final.get('failed_step')}; resumes"
+    if folder.exists():
+        return "partial", "started; resumes from its last checkpoint"
+    return "pending", "not started"
+
+
+def move_aside(run_dir: Path, base: Path, name: str) -> Path:
+    """Move a changed or damaged run directory to ``base/.replaced/<name>-<time>-<pid>``."""
+    dest = base / REPLACED_DIR / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(run_dir, dest)
+    return dest
