@@ -92,3 +92,29 @@ def move_aside(run_dir: Path, base: Path, name: str) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     os.replace(run_dir, dest)
     return dest
+
+
+def plan(cells, schedule, base, results, skip_exported, expected, hashes, backend, workers,
+         dry_run=False):
+    """Each cell's (state, why), the summary line, and the todo list."""
+    state = {c: cell_state(base / c.name, expected[c]) for c in cells}
+    if skip_exported:
+        for c in cells:
+            if state[c][0] != "finished":
+                exp = cell_state(Path(results) / schedule["name"] / c.name, expected[c])
+                if exp[0] == "finished":
+                    state[c] = ("exported", f"in {results}")
+    skipped = [c for c in cells if state[c][0] == "finished"]
+    exported = [c for c in cells if state[c][0] == "exported"]
+    todo = [c for c in cells if state[c][0] not in ("finished", "exported")]
+    in_results = f", {len(exported)} already in {results}" if skip_exported else ""
+    print(f"sweep: {len(cells)} cells, {len(skipped)} already finished{in_results}, "
+          f"{len(todo)} to run (schedule {schedule['name']}, backend {backend}, "
+          f"{workers} workers)")
+    if dry_run:
+        for c in todo:
+            print(f"  would run {c.name} ({state[c][0]}: {state[c][1]})")
+        for ds, (h, source) in hashes.items():
+            print(f"  data {ds}: content hash {h} ({source})")
+    return state, {"finished": [], "skipped": skipped, "exported": exported, "failed": [],
+                   "todo": todo}

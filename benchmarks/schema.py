@@ -99,10 +99,10 @@ Field = tuple[str, Callable[[Any], bool]]
 
 FINAL_COMMON: dict[str, Field] = {"algo": STR, "dataset": STR, "seed": INT, "status": STR}
 FINAL_FINISHED: dict[str, Field] = {
-    "normalized_score_last": NUMBER, "normalized_score_best": NUMBER, "steps": INT}
+    "normalized_score_last": NUMBER, "normalized_score_best": NUMBER}
 FINAL_OPTIONAL: dict[str, Field] = {
-    "normalized_score_last_std": NUMBER, "return_last": NUMBER, "dataset_hash": STR,
-    "threads": INT, "final_eval_episodes": INT}
+    "steps": INT, "normalized_score_last_std": NUMBER, "return_last": NUMBER,
+    "dataset_hash": STR, "threads": INT, "final_eval_episodes": INT}
 CONFIG: dict[str, Field] = {"algo": STR, "dataset": STR, "seed": INT}
 
 
