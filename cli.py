@@ -127,14 +127,18 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _stop_on_sigterm() -> None:
-    """SIGTERM stops like Ctrl-C (the run says how to resume). A sweep's cell also stops when
-    the sweep dies, even by SIGKILL (Linux: the parent-death signal), so none is orphaned."""
+    """SIGTERM stops like Ctrl-C (the run says how to resume; later signals are ignored). A
+    sweep's cell also stops when the sweep dies, even by SIGKILL (Linux: the parent-death
+    signal), so none is orphaned."""
     import os
     import signal
 
-    def stop(signum, frame):
+    def stop(signum, frame):  # once: a second signal must not break the clean stop
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     parent = os.environ.get("CURATEDRL_SWEEP_PID")
     if parent and sys.platform.startswith("linux"):

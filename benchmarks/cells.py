@@ -43,7 +43,9 @@ def data_hashes(datasets: list[str]) -> dict[str, tuple[str | None, str]]:
         if ds in local or Path(ds).is_file():
             out[ds] = (load(ds).content_hash, "local data")
         else:
-            out[ds] = (expected_hash(ds), "manifest (not generated here yet)")
+            h = expected_hash(ds)
+            out[ds] = (h, "from the manifest: not generated here yet" if h else
+                       "not generated here yet and not in a manifest: not compared")
     return out
 
 
@@ -52,8 +54,14 @@ def _threads_of(final: dict[str, Any] | None) -> int | None:
     return (final or {}).get("threads") or (int(match.group(1)) if match else None)
 
 
-def cell_state(folder: Path, expected: dict[str, Any]) -> tuple[str, str]:
-    """(state, why) of a run directory or exported results folder for the cell ``expected``."""
+def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] | None = None
+               ) -> tuple[str, str]:
+    """(state, why) of a run directory or exported results folder for the cell ``expected``.
+
+    A key that ``folder``'s config.yaml lacks (a config field added since it was written) counts
+    as equal when ``expected`` holds the field's default (``defaults``): fields are added with
+    the default that keeps the old behaviour. A ``dataset_hash`` of None in ``expected`` (the
+    data is not here and no manifest names it) is not compared."""
     folder = Path(folder)
     final_path, config_path = folder / "final.json", folder / "config.yaml"
     final = None
@@ -72,6 +80,11 @@ def cell_state(folder: Path, expected: dict[str, Any]) -> tuple[str, str]:
             return "damaged", f"config.yaml is damaged: {problem}"
         if "threads" not in old:
             old = {**old, "threads": _threads_of(final) or expected.get("threads")}
+        for key, value in (defaults or {}).items():
+            if key not in old and expected.get(key) == value:
+                old[key] = value
+        if expected.get("dataset_hash") is None:
+            old = {**old, "dataset_hash": None}
         diff = config_differences(old, expected)
         if diff:
             return "changed", "config changed: " + "; ".join(diff)
@@ -95,15 +108,19 @@ def move_aside(run_dir: Path, base: Path, name: str) -> Path:
 
 
 def plan(cells, schedule, base, results, skip_exported, expected, hashes, backend, workers,
-         dry_run=False):
+         dry_run=False, defaults=None):
     """Each cell's (state, why), the summary line, and the todo list."""
-    state = {c: cell_state(base / c.name, expected[c]) for c in cells}
+    defaults = defaults or {}
+    state = {c: cell_state(base / c.name, expected[c], defaults.get(c)) for c in cells}
     if skip_exported:
         for c in cells:
             if state[c][0] != "finished":
-                exp = cell_state(Path(results) / schedule["name"] / c.name, expected[c])
+                exp = cell_state(Path(results) / schedule["name"] / c.name, expected[c],
+                                 defaults.get(c))
                 if exp[0] == "finished":
                     state[c] = ("exported", f"in {results}")
+                elif exp[0] != "pending":
+                    state[c] = (state[c][0], f"{state[c][1]}; in {results}: {exp[1]}")
     skipped = [c for c in cells if state[c][0] == "finished"]
     exported = [c for c in cells if state[c][0] == "exported"]
     todo = [c for c in cells if state[c][0] not in ("finished", "exported")]

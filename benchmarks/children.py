@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import threading
+import time
 from typing import IO
 
 STOP = threading.Event()  # set on Ctrl-C / SIGTERM: no new cell starts, running ones stop
@@ -51,12 +52,20 @@ def sigterm_interrupts():
     return signal.signal(signal.SIGTERM, stop)
 
 
-def stop_all(grace_s: float = 30.0) -> None:
+def stop_all(grace_s: float = 30.0, own_stop_s: float = 3.0) -> None:
     """No new cell starts; running ``train`` children get SIGTERM (they keep their last
-    checkpoint and release their run directory) and are waited for."""
+    checkpoint and release their run directory) and are waited for. Children that got the
+    same Ctrl-C (a terminal sends it to the whole process group) are first given
+    ``own_stop_s`` to stop by themselves, so that no second signal lands in their clean stop."""
     STOP.set()
     with CHILDREN_LOCK:
         children = list(CHILDREN)
+    deadline = time.monotonic() + own_stop_s
+    for proc in children:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
     for proc in children:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

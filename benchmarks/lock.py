@@ -111,7 +111,7 @@ def check_output_dir(path: Path, what: str) -> None:
         raise CuratedRLError(f"{what} {str(path)!r} cannot be resolved ({_why(exc)}); it loops "
                              f"through symbolic links: pick another path") from None
     existing = path
-    while not os.path.lexists(existing):
+    while not _lexists(existing) and existing != existing.parent:
         existing = existing.parent
     if existing.is_symlink() and not existing.exists():
         raise CuratedRLError(f"{what} {str(path)!r}: {str(existing)!r} is a broken or looping "
@@ -125,12 +125,20 @@ def check_output_dir(path: Path, what: str) -> None:
                              f"pick a writable path")
 
 
+def _lexists(path: Path) -> bool:
+    try:
+        os.lstat(path)
+    except (OSError, ValueError):  # missing, name too long, ...
+        return False
+    return True
+
+
 def _name_max(path: Path) -> int:
     existing = Path(path).absolute()
-    while not existing.exists():
+    while not (_lexists(existing) and existing.is_dir()) and existing != existing.parent:
         existing = existing.parent
     try:
-        return os.pathconf(existing if existing.is_dir() else existing.parent, "PC_NAME_MAX")
+        return os.pathconf(existing, "PC_NAME_MAX")
     except OSError:
         return 255
 

@@ -54,8 +54,13 @@ def atomic_write(path: Path, write: Callable[[TextIO], None], binary: bool = Fal
 
 
 def disk_full(exc: BaseException, folder: Path) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
+    """Whether ``exc`` (or an error it arose from: torch wraps ENOSPC in a RuntimeError) means
+    a full disk, or the disk holding ``folder`` has under 1 MiB left."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        seen = seen.__cause__ or seen.__context__
     try:
         return shutil.disk_usage(folder).free < 1 << 20
     except OSError:

@@ -182,26 +182,28 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     overrides = {c: cell_overrides(c.algo, c.dataset, schedule, extra) for c in cells}
     hashes = data_hashes([c.dataset for c in cells])
     commit = git_commit()
-    expected = {}
+    expected, defaults = {}, {}
     for c in cells:  # every cell's config resolves (unknown keys, ill-typed values) or none runs
+        cls = resolve_algo(c.algo).config_cls
         try:
-            cfg = config_from_dict(resolve_algo(c.algo).config_cls,
-                                   {**overrides[c], "seed": c.seed, "dataset": c.dataset})
+            cfg = config_from_dict(cls, {**overrides[c], "seed": c.seed, "dataset": c.dataset})
         except CuratedRLError as exc:
             raise CuratedRLError(f"cell {c.name} (schedule {schedule['name']}): {exc}") from None
         expected[c] = resolved_config(c.algo, cfg, hashes[c.dataset][0], threads, commit)
+        defaults[c] = resolved_config(c.algo, cls(seed=c.seed, dataset=c.dataset), None,
+                                      threads, commit)
     base = Path(root) / schedule["name"]
     if dry_run:
         busy = is_locked(base / SWEEP_LOCK)
         if busy:
             print(f"sweep: {base} is in use by process {busy} (another sweep)")
         return plan(cells, schedule, base, results, skip_exported, expected, hashes, backend,
-                    workers, dry_run=True)[1]
+                    workers, dry_run=True, defaults=defaults)[1]
     base.mkdir(parents=True, exist_ok=True)
     with DirLock(base, "sweep root", SWEEP_LOCK,
                  hint="; wait for that sweep to end, or pass another --root"):
         state, out = plan(cells, schedule, base, results, skip_exported, expected, hashes,
-                          backend, workers)
+                          backend, workers, defaults=defaults)
         return _execute(cells, schedule, base, results, backend, workers, address, extra,
                         wandb_group, gpu_fraction, threads, progress, state, out, overrides)
 
