@@ -314,3 +314,32 @@ def test_full_disk_gives_one_line_and_keeps_the_last_checkpoint(
         train("bc", hopper_random_id, 0, settings, run, progress=False)
     assert not [p for p in run.iterdir() if p.name.endswith(".tmp")]
     assert torch.load(run / "resume.pt", weights_only=True)["step"] == 10
+
+
+# ---- the results tree the leaderboard reads -------------------------------------------------
+
+@pytest.mark.parametrize("field,value", [
+    ("normalized_score_last", "n/a"), ("normalized_score_last", None),
+    ("normalized_score_last", [1.0]), ("normalized_score_last", True),
+    ("normalized_score_best", float("nan")), ("seed", "0"),
+])
+def test_ill_typed_final_json_is_skipped_naming_the_field(tmp_path, field, value):
+    from curatedrl.benchmarks.leaderboard import build
+    from curatedrl.benchmarks.results import load_runs
+    from curatedrl.benchmarks.rundir import ResultsFileWarning
+    from tests.test_leaderboard import write_run
+
+    for seed, score in enumerate((32.5, 37.5, 42.5)):
+        write_run(tmp_path / "r", "bc", seed, score)
+    good = build(tmp_path / "r", tmp_path / "good.md", tmp_path / "p", draw=False)
+    bad = write_run(tmp_path / "r", "bc", 3, 0.0) / "final.json"
+    wrong = f'"{field}": {json.dumps(value)}, "_was": '
+    bad.write_text(bad.read_text().replace(f'"{field}": ', wrong))
+    with pytest.warns(ResultsFileWarning, match=f"skipping results file {str(bad)!r}: field "
+                                                f"{field!r} must be"):
+        runs = load_runs(tmp_path / "r")
+    assert sorted(r.final["seed"] for r in runs) == [0, 1, 2]
+    with pytest.warns(ResultsFileWarning):
+        again = build(tmp_path / "r", tmp_path / "again.md", tmp_path / "p", draw=False)
+    assert again == good  # the bad file changed nothing: 37.5 ± 5.0 over the three seeds
+    assert "37.5 ± 5.0 (3)" in again
