@@ -159,12 +159,36 @@ def _train(args: argparse.Namespace) -> None:
         value = getattr(args, key)
         if value is not None:
             overrides[key] = value
+    _stop_on_sigterm()
     final = train(args.algo, args.dataset, args.seed, overrides,
                   Path(args.out) if args.out else None, use_wandb=args.wandb,
-                  wandb_group=args.wandb_group)
+                  wandb_group=args.wandb_group, allow_thread_change=args.allow_thread_change)
     print(f"{args.algo} on {args.dataset} (seed {args.seed}): normalised score "
           f"{final['normalized_score_last']:.1f} (best {final['normalized_score_best']:.1f}), "
           f"return {final['return_last']:.1f}; run directory {final['run_dir']}")
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops like Ctrl-C (the run says how to resume; later signals are ignored). A
+    sweep's cell also stops when the sweep dies, even by SIGKILL (Linux: the parent-death
+    signal), so none is orphaned."""
+    import os
+    import signal
+
+    def stop(signum, frame):  # once: a second signal must not break the clean stop
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    parent = os.environ.get("CURATEDRL_SWEEP_PID")
+    if parent and sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != int(parent):  # the sweep died before prctl
+            raise KeyboardInterrupt
 
 
 def _sweep(args: argparse.Namespace) -> None:
@@ -290,6 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(offline unless WANDB_MODE says otherwise)")
     p.add_argument("--wandb-group", default=None, help="W&B group of the run")
     _add_threads(p)
+    p.add_argument("--allow-thread-change", action="store_true",
+                   help="resume a run started with another torch thread count (refused without "
+                        "it: results then differ from an uninterrupted run; final.json records "
+                        "the change)")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("policies", help="behaviour policies that generate the suite's datasets")
@@ -403,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
     except CuratedRLError as exc:
         print(f"curatedrl: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM to train / sweep
+        print(f"curatedrl: {exc or 'interrupted'}", file=sys.stderr)
+        return 130
     return 0
 
 

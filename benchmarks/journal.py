@@ -16,6 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from curatedrl.benchmarks.rundir import disk_full, disk_full_message
+from curatedrl.benchmarks.schema import journal_line_problem
 from curatedrl.errors import CuratedRLError
 
 JOURNAL_FILE = "rows.jsonl"
@@ -36,10 +38,15 @@ class RowJournal:
         """Append the rows not yet written, fsync, and return the journal's size in bytes."""
         lines = [json.dumps({name: row}) + "\n" for name in TABLES
                  for row in tables[name][self.written[name]:]]
-        with open(self.path, "a") as f:
-            f.write("".join(lines))
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with open(self.path, "a") as f:
+                f.write("".join(lines))
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:  # rows past the size resume.pt records are cut when resuming
+            if disk_full(exc, self.path.parent):
+                raise CuratedRLError(disk_full_message(self.path)) from None
+            raise
         self.written = {name: len(tables[name]) for name in TABLES}
         return self.path.stat().st_size
 
@@ -56,10 +63,20 @@ class RowJournal:
             raise CuratedRLError(f"cannot resume from {self.path.parent}: {self.path.name} does "
                                  f"not match resume.pt ({problem}); delete the run directory to "
                                  f"start over")
-        os.truncate(self.path, size)
         tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
-        for line in data.decode().splitlines():
-            (name, row), = json.loads(line).items()
+        for i, line in enumerate(data.decode(errors="replace").splitlines(), start=1):
+            try:
+                obj = json.loads(line)
+            except ValueError as exc:
+                problem = f"not JSON ({exc})"
+            else:
+                problem = journal_line_problem(obj, TABLES)
+            if problem is not None:
+                raise CuratedRLError(f"cannot resume from {self.path.parent}: {self.path.name} "
+                                     f"line {i} is damaged ({problem}); delete the run directory "
+                                     f"to start over")
+            (name, row), = obj.items()
             tables[name].append(row)
+        os.truncate(self.path, size)
         self.written = {name: len(rows) for name, rows in tables.items()}
         return tables

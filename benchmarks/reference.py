@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
@@ -47,8 +48,9 @@ def get_reference(ds: EpisodeDataset, buffer: DeviceBuffer, cfg, progress: bool 
     key = cache_key(ds, bc_cfg)
     path = CACHE_DIR / f"{key}.safetensors"
     if path.exists():
-        state = {k: v.to(cfg.device) for k, v in load_file(str(path)).items()}
-        return state, key, True
+        state = _read_cached(path, key)
+        if state is not None:
+            return {k: v.to(cfg.device) for k, v in state.items()}, key, True
     bc = BC(bc_cfg, ds.metadata.obs_dim, ds.metadata.act_dim)
     gen = make_generator(bc_cfg.seed + 7919, bc_cfg.device)
     kwargs = bc.sample_kwargs()
@@ -57,7 +59,29 @@ def get_reference(ds: EpisodeDataset, buffer: DeviceBuffer, cfg, progress: bool 
         bc.update(buffer.sample_episodes(bc_cfg.batch_size, gen, **kwargs))
     state = {k: v.detach().cpu().contiguous() for k, v in bc.actor.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     save_file(state, str(tmp), metadata={"key": key})
     tmp.replace(path)
     return {k: v.to(cfg.device) for k, v in state.items()}, key, False
+
+
+def _read_cached(path: Path, key: str) -> dict[str, torch.Tensor] | None:
+    """A cached π_ref, or None (with a warning naming the file) when the entry is damaged: cut
+    short, not safetensors, another key, non-finite weights. It is then trained again."""
+    import warnings
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            stored = (f.metadata() or {}).get("key")
+        state = load_file(str(path))
+        problem = (f"holds key {stored!r}" if stored != key else
+                   "holds no tensors" if not state else
+                   "holds non-finite weights" if not all(bool(torch.isfinite(v).all())
+                                                         for v in state.values()) else None)
+    except Exception as exc:  # safetensors raises its own SafetensorError, OSError, ...
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem is None:
+        return state
+    warnings.warn(f"reference cache file {str(path)!r} is damaged ({problem}); training the "
+                  f"reference policy again and replacing it", stacklevel=3)
+    return None

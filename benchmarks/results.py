@@ -1,17 +1,18 @@
 """The committed results tree: ``results/<schedule>/<algo>/<dataset>/seed<N>/final.json`` (+
-``eval.csv``, ``config.yaml``), read defensively: a corrupt or partial file is skipped with a
-warning that names it, never a crash."""
+``eval.csv``, ``config.yaml``), read defensively and checked against ``schema.py``: a corrupt,
+partial or ill-typed file (a score that is a string, a bool, null or NaN) is skipped with one
+warning that names it and the field, never a crash and never averaged."""
 
 from __future__ import annotations
 
+import csv
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curatedrl.benchmarks.rundir import read_csv, read_json_or_warn
-
-REQUIRED = ("algo", "dataset", "seed", "status", "normalized_score_last", "normalized_score_best")
+from curatedrl.benchmarks.rundir import ResultsFileWarning, read_csv, read_json_or_warn
+from curatedrl.benchmarks.schema import eval_rows_problem, final_problem
 
 
 @dataclass
@@ -33,9 +34,10 @@ def _read_final(path: Path) -> dict[str, Any] | None:
     final = read_json_or_warn(path)
     if final is None:
         return None
-    missing = [k for k in REQUIRED if k not in final]
-    if missing:
-        warnings.warn(f"skipping {path}: missing keys {missing}", stacklevel=3)
+    problem = final_problem(final)
+    if problem is not None:
+        warnings.warn(f"skipping results file {str(path)!r}: {problem}", ResultsFileWarning,
+                      stacklevel=3)
         return None
     return final
 
@@ -44,10 +46,15 @@ def _read_curve(path: Path) -> list[tuple[int, float]]:
     if not path.exists():
         return []
     try:
-        return [(int(r["step"]), float(r["normalized_mean"])) for r in read_csv(path)]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        warnings.warn(f"ignoring the learning curve {path}: {exc}", stacklevel=3)
+        rows = read_csv(path)
+        problem = eval_rows_problem(rows)
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem is not None:
+        warnings.warn(f"ignoring the learning curve {str(path)!r}: {problem}",
+                      ResultsFileWarning, stacklevel=3)
         return []
+    return [(int(r["step"]), float(r["normalized_mean"])) for r in rows]
 
 
 def load_runs(root: Path = Path("results")) -> list[Run]:

@@ -2,13 +2,20 @@
 
 Each cell is one ``curatedrl train`` process (a crash or an out-of-memory kill costs that cell
 only), writing its run directory under ``<root>/<schedule>/<algo>/<dataset>/seed<N>``. A cell
-whose ``final.json`` says ``finished`` is skipped, so a killed sweep started again with the same
-command runs only the unfinished cells. With ``skip_exported`` a cell whose exported
-``final.json`` in the results tree says ``finished`` is skipped too, so a sweep can go on from
-a fresh clone of committed results on another machine. Failed cells are reported at the end
-(with the last lines of their log) while the others go on. Finished cells are exported to
-``<results>/<schedule>/<algo>/<dataset>/seed<N>/`` (final.json, eval.csv, config.yaml): the small
-files the leaderboard is built from.
+whose run directory holds a finished run of the same resolved config, data and thread count
+(``cells.py``) is skipped, so a killed sweep started again with the same command runs only the
+unfinished cells; another config or other data is trained anew (the old run directory is moved
+to ``<root>/<schedule>/.replaced/``). With ``skip_exported`` a cell whose exported folder in the
+results tree holds that cell finished is skipped too, so a sweep can go on from a fresh clone of
+committed results on another machine. Every cell's config is resolved, and the root and results
+paths checked, before any cell starts; ``--dry-run`` says why each cell would run.
+
+One sweep at a time per root and schedule (a lock file, ``.sweep.lock``). Ctrl-C or SIGTERM
+stops the running cells (each keeps its last checkpoint), starts no more, exports what finished
+and says how to resume; cells also stop if the sweep is killed outright (``children.py``).
+Failed cells are reported at the end (with the last lines of their log) while the others go on.
+Finished cells are exported to ``<results>/<schedule>/<algo>/<dataset>/seed<N>/`` (final.json,
+eval.csv, config.yaml): the small files the leaderboard is built from.
 
 Backends: ``local`` runs ``--workers`` cells at a time in subprocesses and needs no Ray; ``ray``
 runs the same cells as Ray tasks (one CPU each, plus a GPU fraction when the device is CUDA) on
@@ -20,7 +27,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
+import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -29,16 +36,23 @@ from typing import Any, Iterable
 
 from tqdm.auto import tqdm
 
+from curatedrl.algos import config_from_dict
+from curatedrl.benchmarks import children
 from curatedrl.benchmarks.admission import check_export, check_sweep_export
+from curatedrl.benchmarks.cells import data_hashes, move_aside, plan
 from curatedrl.benchmarks.configs import cell_overrides, dataset_slug, suite
+from curatedrl.benchmarks.lock import DirLock, check_output_dir, is_locked
 from curatedrl.benchmarks.rundir import atomic_write, read_json_or_warn
+from curatedrl.benchmarks.runstate import resolved_config
 from curatedrl.benchmarks.train import resolve_algo
 from curatedrl.errors import CuratedRLError
+from curatedrl.provenance import git_commit
 
 # Environment variables a cell needs from the sweep's environment (also passed to Ray workers).
 PASS_ENV = ("MINARI_DATASETS_PATH", "CURATEDRL_CACHE", "WANDB_MODE", "WANDB_DIR",
             "WANDB_PROJECT", "WANDB_API_KEY", "PYTHONPATH")
 RESULT_FILES = ("config.yaml", "eval.csv", "final.json")  # final.json last: it marks complete
+SWEEP_LOCK = ".sweep.lock"
 
 
 @dataclass(frozen=True)
@@ -63,11 +77,20 @@ def expand(suite_name: str, seeds: int | Iterable[int], algos: list[str] | None 
     seeds = range(seeds) if isinstance(seeds, int) else list(seeds)
     if not seeds:
         raise CuratedRLError("a sweep needs at least one seed (--seeds N with N >= 1)")
-    return [Cell(a, d, s) for a in algos for d in (datasets or spec["datasets"]) for s in seeds]
+    datasets = list(dict.fromkeys(datasets or spec["datasets"]))
+    slugs: dict[str, str] = {}
+    for d in datasets:
+        other = slugs.setdefault(dataset_slug(d), d)
+        if other != d:
+            raise CuratedRLError(f"datasets {other!r} and {d!r} would share the cell folder "
+                                 f"{dataset_slug(d)!r}; sweep them separately (another --root "
+                                 f"and --results) or rename one")
+    return [Cell(a, d, s) for a in algos for d in datasets for s in seeds]
 
 
 def cell_status(run_dir: Path) -> str:
-    """finished | failed | partial (started, no final.json) | pending."""
+    """finished | failed | partial (started, no final.json) | pending, whatever the config
+    (``cells.cell_state`` also compares the config)."""
     final = run_dir / "final.json"
     if final.exists():
         data = read_json_or_warn(final)  # unreadable: rerun the cell
@@ -79,8 +102,11 @@ def run_cell(cell: Cell, run_dir: str, overrides: dict[str, Any], env: dict[str,
              threads: int = 1, wandb_group: str | None = None) -> dict[str, Any]:
     """Train one cell in a subprocess; returns {"cell", "status", "error", "log"}.
 
-    Also the body of the Ray task, so both backends run cells the same way."""
+    Also the body of the Ray task, so both backends run cells the same way. Returns status
+    ``stopped`` when the sweep was interrupted before or while the cell ran."""
     run_dir = Path(run_dir)
+    if children.stopping():
+        return {"cell": cell, "status": "stopped", "error": None, "log": None}
     run_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "curatedrl.cli", "train", "--algo", cell.algo,
            "--dataset", cell.dataset, "--seed", str(cell.seed), "--out", str(run_dir)]
@@ -89,14 +115,17 @@ def run_cell(cell: Cell, run_dir: str, overrides: dict[str, Any], env: dict[str,
     if wandb_group:
         cmd += ["--wandb", "--wandb-group", wandb_group]
     child_env = {**os.environ, **env, "OMP_NUM_THREADS": str(threads),
-                 "MKL_NUM_THREADS": str(threads), "TQDM_DISABLE": "1"}
+                 "MKL_NUM_THREADS": str(threads), "TQDM_DISABLE": "1",
+                 "CURATEDRL_SWEEP_PID": str(os.getpid())}
     log = run_dir / "train.log"
     with open(log, "a") as f:
         f.write("$ " + " ".join(cmd) + "\n")
         f.flush()
-        rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=child_env).returncode
+        rc = children.run(cmd, f, child_env)
     status = cell_status(run_dir)
     error = None
+    if status != "finished" and children.stopping():
+        return {"cell": cell, "status": "stopped", "error": None, "log": str(log)}
     if rc != 0 or status != "finished":
         tail = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()][-3:]
         error = f"exit code {rc}: " + " | ".join(tail)
@@ -143,63 +172,99 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
 
     ``export_as``: export to ``<results>/<export_as>/`` instead of the schedule's tables (for
     runs beyond the schedule); without it such runs are refused, one line each.
-    ``skip_exported``: also skip cells the results tree already holds as finished (their run
-    directory may be on another machine); they are neither rerun nor overwritten.
-    ``dry_run``: list the cells that would run (and why) and return without running any."""
+    ``skip_exported``: also skip cells the results tree already holds as finished with the same
+    config (their run directory may be on another machine); they are neither rerun nor
+    overwritten. ``dry_run``: list the cells that would run (and why) and return without
+    running any. Ctrl-C / SIGTERM raise ``KeyboardInterrupt`` saying how to resume."""
     if workers < 1:
         raise CuratedRLError(f"--workers must be >= 1, got {workers}")
     if backend not in ("local", "ray"):
         raise CuratedRLError(f"unknown backend {backend!r}; choose local or ray")
     if skip_exported and results is None:
         raise CuratedRLError("--skip-exported reads the results tree; drop --no-results")
+    check_output_dir(Path(root), "--root")
     if results is not None:
+        check_output_dir(Path(results), "--results")
         check_sweep_export(schedule, extra, export_as)
     table = export_as or schedule["name"]
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    overrides = {c: cell_overrides(c.algo, c.dataset, schedule, extra) for c in cells}
+    hashes = data_hashes([c.dataset for c in cells])
+    commit = git_commit()
+    expected, defaults = {}, {}
+    for c in cells:  # every cell's config resolves (unknown keys, ill-typed values) or none runs
+        cls = resolve_algo(c.algo).config_cls
+        try:
+            cfg = config_from_dict(cls, {**overrides[c], "seed": c.seed, "dataset": c.dataset})
+        except CuratedRLError as exc:
+            raise CuratedRLError(f"cell {c.name} (schedule {schedule['name']}): {exc}") from None
+        expected[c] = resolved_config(c.algo, cfg, hashes[c.dataset][0], threads, commit)
+        defaults[c] = resolved_config(c.algo, cls(seed=c.seed, dataset=c.dataset), None,
+                                      threads, commit)
     base = Path(root) / schedule["name"]
-    run_dirs = {c: base / c.name for c in cells}
-    status = {c: cell_status(run_dirs[c]) for c in cells}
-    if skip_exported:
-        status.update({c: "exported" for c in cells if status[c] != "finished" and cell_status(
-            Path(results) / table / c.name) == "finished"})
-    skipped = [c for c in cells if status[c] == "finished"]
-    exported = [c for c in cells if status[c] == "exported"]
-    todo = [c for c in cells if status[c] not in ("finished", "exported")]
-    in_results = f", {len(exported)} already in {results}" if skip_exported else ""
-    print(f"sweep: {len(cells)} cells, {len(skipped)} already finished{in_results}, "
-          f"{len(todo)} to run (schedule {schedule['name']}, backend {backend}, "
-          f"{workers} workers)")
     if dry_run:
-        for c in todo:
-            print(f"  would run {c.name} ({status[c]})")
-        return {"finished": [], "skipped": skipped, "exported": exported, "failed": [],
-                "todo": todo, "refused": []}
+        busy = is_locked(base / SWEEP_LOCK)
+        if busy:
+            print(f"sweep: {base} is in use by process {busy} (another sweep)")
+        return plan(cells, schedule, base, results, skip_exported, expected, hashes, backend,
+                    workers, dry_run=True, defaults=defaults, table=table)[1]
+    base.mkdir(parents=True, exist_ok=True)
+    with DirLock(base, "sweep root", SWEEP_LOCK,
+                 hint="; wait for that sweep to end, or pass another --root"):
+        state, out = plan(cells, schedule, base, results, skip_exported, expected, hashes,
+                          backend, workers, defaults=defaults, table=table)
+        return _execute(cells, schedule, base, results, backend, workers, address, extra,
+                        wandb_group, gpu_fraction, threads, progress, state, out, overrides,
+                        table, export_as)
+
+
+def _execute(cells, schedule, base, results, backend, workers, address, extra, wandb_group,
+             gpu_fraction, threads, progress, state, out, overrides, table, export_as
+             ) -> dict[str, list]:
+    todo = out["todo"]
+    for c in todo:
+        if state[c][0] in ("changed", "damaged"):
+            dest = move_aside(base / c.name, base, c.name.replace("/", "__"))
+            print(f"  {c.name}: {state[c][1]}; the old run directory is now {dest}")
     if todo:
         ensure_datasets(todo)
-    threads = threads or max(1, (os.cpu_count() or 1) // workers)
     env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
-    jobs = [(c, str(run_dirs[c]), cell_overrides(c.algo, c.dataset, schedule, extra), env,
-             threads, wandb_group) for c in todo]
-
-    refused: list[str] = []
+    jobs = [(c, str(base / c.name), overrides[c], env, threads, wandb_group) for c in todo]
 
     def publish(cell: Cell) -> None:  # as soon as a cell is finished: a killed sweep keeps it
         if results is not None:
             try:
-                export(run_dirs[cell], Path(results) / table / cell.name,
+                export(base / cell.name, Path(results) / table / cell.name,
                        None if export_as else schedule["name"])
             except CuratedRLError as exc:
-                refused.append(str(exc))
+                out["refused"].append(str(exc))
                 print(f"  NOT EXPORTED {exc}")
 
-    for c in skipped:
+    for c in out["skipped"]:
         publish(c)
     runner = _run_ray if backend == "ray" else _run_local
-    outcomes = runner(jobs, workers, address, gpu_fraction, progress, publish) if jobs else []
+    outcomes: list[dict] = []
+    children.reset()
+    previous = children.sigterm_interrupts()
+    try:
+        if jobs:
+            runner(jobs, workers, address, gpu_fraction, progress, publish, outcomes)
+    except KeyboardInterrupt:
+        children.stop_all()
+        finished = [o["cell"] for o in outcomes if o["status"] == "finished"]
+        stopped = [o["cell"] for o in outcomes if o["status"] == "stopped"]
+        exported = f" and exported to {results}" if results is not None else ""
+        raise KeyboardInterrupt(
+            f"sweep interrupted: {len(finished)} cells finished{exported}, {len(stopped)} "
+            f"stopped (each keeps its last checkpoint), {len(jobs) - len(outcomes)} not run; "
+            f"run the same command again to resume") from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     failed = [o for o in outcomes if o["status"] != "finished"]
     finished = [o["cell"] for o in outcomes if o["status"] == "finished"]
-    _report(finished, skipped + exported, failed)
-    return {"finished": finished, "skipped": skipped, "exported": exported, "failed": failed,
-            "todo": todo, "refused": refused}
+    _report(finished, out["skipped"] + out["exported"], failed)
+    return {**out, "finished": finished, "failed": failed}
 
 
 def _collect(outcome: dict, outcomes: list[dict], bar, publish) -> None:
@@ -207,20 +272,31 @@ def _collect(outcome: dict, outcomes: list[dict], bar, publish) -> None:
     if outcome["status"] == "finished":
         publish(outcome["cell"])
     bar.update(1)
-    bar.set_postfix(failed=sum(o["status"] != "finished" for o in outcomes))
+    bar.set_postfix(failed=sum(o["status"] == "failed" for o in outcomes))
 
 
-def _run_local(jobs, workers, address, gpu_fraction, progress, publish) -> list[dict]:
-    outcomes = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_cell, *job) for job in jobs]
+def _run_local(jobs, workers, address, gpu_fraction, progress, publish, outcomes) -> None:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    futures = [pool.submit(run_cell, *job) for job in jobs]
+    try:
         with tqdm(total=len(futures), desc="cells", disable=not progress) as bar:
             for fut in as_completed(futures):
                 _collect(fut.result(), outcomes, bar, publish)
-    return outcomes
+    except KeyboardInterrupt:
+        for fut in futures:
+            fut.cancel()
+        children.stop_all()
+        for fut in futures:  # the cells that were running: finished ones are still exported
+            if not fut.cancelled() and fut.result() not in outcomes:
+                outcomes.append(fut.result())
+                if fut.result()["status"] == "finished":
+                    publish(fut.result()["cell"])
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_ray(jobs, workers, address, gpu_fraction, progress, publish) -> list[dict]:
+def _run_ray(jobs, workers, address, gpu_fraction, progress, publish, outcomes) -> None:
     try:
         import ray
     except ImportError:
@@ -233,12 +309,15 @@ def _run_ray(jobs, workers, address, gpu_fraction, progress, publish) -> list[di
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
     task = ray.remote(num_cpus=1, num_gpus=gpu_fraction)(run_cell)
     pending = [task.remote(*job) for job in jobs]
-    outcomes = []
-    with tqdm(total=len(pending), desc="cells (ray)", disable=not progress) as bar:
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            _collect(ray.get(done[0]), outcomes, bar, publish)
-    return outcomes
+    try:
+        with tqdm(total=len(pending), desc="cells (ray)", disable=not progress) as bar:
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                _collect(ray.get(done[0]), outcomes, bar, publish)
+    except KeyboardInterrupt:
+        for ref in pending:  # the worker dies; its train child gets SIGTERM (parent-death)
+            ray.cancel(ref, force=True)
+        raise
 
 
 def _report(finished: list[Cell], skipped: list[Cell], failed: list[dict]) -> None:

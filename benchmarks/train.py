@@ -1,10 +1,11 @@
 """One training run: config → data → (stage 1 π_ref) → updates with periodic evaluation →
 run directory (config.yaml, metrics.csv, eval.csv, final.json, checkpoint.pt; resume.pt while
-the run is unfinished). docs/reliability.md describes resuming, failures and determinism."""
+the run is unfinished). One process at a time writes a run directory (``lock.DirLock``); the
+torch thread count is part of the recorded config. docs/reliability.md describes resuming,
+failures, interrupts and determinism."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import time
@@ -13,22 +14,22 @@ from typing import Any, NoReturn
 
 import numpy as np
 import torch
-import yaml
 from tqdm.auto import tqdm
 
 from curatedrl.algos import ALGOS, config_from_dict
 from curatedrl.benchmarks.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSION, RESUME_FILE,
-                                             config_differences, load_state, rng_state,
-                                             save_state, set_rng_state)
+                                             rng_state, save_state, set_rng_state)
 from curatedrl.benchmarks.determinism import deterministic_mode, nonfinite
 from curatedrl.benchmarks.journal import JOURNAL_FILE, RowJournal
+from curatedrl.benchmarks.lock import DirLock, check_output_dir
 from curatedrl.benchmarks.reference import get_reference
-from curatedrl.benchmarks.rundir import (read_json_or_warn, read_yaml, write_csv, write_json,
-                                         write_yaml)
+from curatedrl.benchmarks.rundir import write_csv, write_json, write_yaml
+from curatedrl.benchmarks.runstate import (RunInterrupted, check_config, previous_failure,
+                                           resolved_config, resume_point)
 from curatedrl.datasets import load, make_generator, to_device
 from curatedrl.envs import check_dataset_env, evaluate
 from curatedrl.errors import CuratedRLError
-from curatedrl.provenance import git_commit, hardware
+from curatedrl.provenance import hardware
 
 EVAL_SEED = 1_000_000  # evaluation episodes use seeds EVAL_SEED + 1000 * seed + i
 LOG_EVERY = 10
@@ -51,71 +52,47 @@ def default_run_dir(algo: str, dataset: str, seed: int, root: Path = Path("runs"
 
 def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | None = None,
           out: Path | None = None, use_wandb: bool = False, wandb_group: str | None = None,
-          progress: bool = True) -> dict[str, Any]:
+          progress: bool = True, allow_thread_change: bool = False) -> dict[str, Any]:
     """Train ``algo`` on ``dataset``; returns the contents of ``final.json``.
 
     Every check of the input (algorithm, config, dataset, env, filter, run directory) runs before
     anything is written. A run directory that holds ``resume.pt`` (the run was killed, or failed)
-    and the same resolved config resumes from it; one with a finished run, or another config, is
-    refused. A non-finite training metric marks the run failed in ``final.json``, keeps the last
-    good ``resume.pt`` and raises ``CuratedRLError``.
+    and the same resolved config resumes from it; one with a finished run, or another config
+    (another torch thread count included, unless ``allow_thread_change``), is refused, and so is
+    one that another process is writing. A non-finite training metric marks the run failed in
+    ``final.json``, keeps the last good ``resume.pt`` and raises ``CuratedRLError``; Ctrl-C
+    raises ``RunInterrupted`` saying how to resume.
     """
     cls = resolve_algo(algo)
     cfg = config_from_dict(cls.config_cls, {**(overrides or {}), "seed": seed,
                                             "dataset": dataset})
     run_dir = Path(out) if out is not None else default_run_dir(algo, dataset, seed)
-    failure = _previous_failure(run_dir)
+    check_output_dir(run_dir, "run directory")
+    previous_failure(run_dir)
     ds = load(cfg.dataset)
     check_dataset_env(ds)
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     agent = cls(cfg, ds.metadata.obs_dim, ds.metadata.act_dim)
     view = agent.select(ds)
-    resolved = {"algo": algo, "dataset_hash": ds.content_hash, "git_commit": git_commit(),
-                **dataclasses.asdict(cfg)}
-    resolved = yaml.safe_load(yaml.safe_dump(
-        {k: list(v) if isinstance(v, tuple) else v for k, v in resolved.items()}))
-    ckpt = _resume_point(run_dir, resolved)
-    # Every check has passed: from here on the run directory is written.
+    resolved = resolved_config(algo, cfg, ds.content_hash)
+    check_config(run_dir, resolved, allow_thread_change)
+    # Every check has passed: from here on the run directory is written, by this process only.
     run_dir.mkdir(parents=True, exist_ok=True)
-    if failure is not None:
-        os.replace(run_dir / "final.json", run_dir / f"failed-step{failure}.json")
-    if ckpt is None:
-        write_yaml(run_dir / "config.yaml", resolved)
-    with deterministic_mode(cfg.deterministic, cfg.device):
-        return _run(cls, cfg, ds, agent, view, run_dir, resolved, ckpt, use_wandb, wandb_group,
-                    progress)
-
-
-def _previous_failure(run_dir: Path) -> int | None:
-    """The step a failed run in ``run_dir`` stopped at; refuses a finished (or unreadable) one."""
-    path = run_dir / "final.json"
-    if not path.exists():
-        return None
-    final = read_json_or_warn(path)
-    if final is not None and final.get("status") == "failed":
-        return int(final.get("failed_step", 0))
-    raise CuratedRLError(f"{run_dir} already holds a finished run; pass another --out or "
-                         f"delete that directory to run again")
-
-
-def _resume_point(run_dir: Path, resolved: dict[str, Any]) -> dict[str, Any] | None:
-    """The resume checkpoint of an interrupted run with the same config, if there is one."""
-    if (run_dir / "config.yaml").exists():
-        diff = config_differences(read_yaml(run_dir / "config.yaml"), resolved)
-        if diff:
-            raise CuratedRLError(
-                f"{run_dir} holds a run with another config ({'; '.join(diff)}); run the same "
-                f"command to resume it, or pass another --out")
-    path = run_dir / RESUME_FILE
-    if not path.exists():
-        return None
-    ckpt = load_state(path)
-    if ckpt.get("version") != CHECKPOINT_VERSION:
-        raise CuratedRLError(f"{path} has checkpoint format {ckpt.get('version')}; this version "
-                             f"of curatedrl resumes format {CHECKPOINT_VERSION} only; delete "
-                             f"the run directory to start over")
-    return ckpt
+    with DirLock(run_dir, "run directory", hint="; wait for it to end, or pass another --out"):
+        failure = previous_failure(run_dir)  # again: another writer may have finished meanwhile
+        thread_change = check_config(run_dir, resolved, allow_thread_change)
+        ckpt = resume_point(run_dir)
+        if failure is not None:
+            os.replace(run_dir / "final.json", run_dir / f"failed-step{failure}.json")
+        if ckpt is None:
+            write_yaml(run_dir / "config.yaml", resolved)
+        elif thread_change:
+            ckpt["thread_changes"] = [*ckpt.get("thread_changes", []),
+                                      f"{thread_change} at step {ckpt['step']}"]
+        with deterministic_mode(cfg.deterministic, cfg.device):
+            return _run(cls, cfg, ds, agent, view, run_dir, resolved, ckpt, use_wandb,
+                        wandb_group, progress)
 
 
 def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
@@ -128,7 +105,7 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
     journal = RowJournal(run_dir / JOURNAL_FILE)
     ref_info: dict[str, Any] = {}
     tables: dict[str, list[dict[str, Any]]] = {"metrics": [], "eval": []}
-    first, elapsed, resumed_at = 1, 0.0, []
+    first, elapsed, resumed_at, thread_changes = 1, 0.0, [], []
     if ckpt is None:
         journal.reset()
     else:
@@ -139,6 +116,7 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
         ref_info = ckpt["ref_info"]
         first, elapsed = ckpt["step"] + 1, ckpt["elapsed_s"]
         resumed_at = [*ckpt["resumed_at"], ckpt["step"]]
+        thread_changes = list(ckpt.get("thread_changes", []))
     metrics_rows, eval_rows = tables["metrics"], tables["eval"]
     start = time.time() - elapsed
     if ckpt is None and cls.needs_reference:
@@ -163,7 +141,10 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
         out = {"algo": algo, "dataset": cfg.dataset, "dataset_hash": ds.content_hash,
                "seed": cfg.seed, "status": status, "steps": cfg.steps,
                "git_commit": resolved["git_commit"], "device": cfg.device,
-               "hardware": hardware(), "wall_time_s": round(time.time() - start, 2), **ref_info}
+               "threads": resolved["threads"], "hardware": hardware(),
+               "wall_time_s": round(time.time() - start, 2), **ref_info}
+        if thread_changes:
+            out["thread_changes"] = thread_changes
         return {**out, "resumed_at_steps": resumed_at} if resumed_at else out
 
     def save_checkpoint(step: int) -> None:
@@ -171,33 +152,42 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
         save_state(run_dir / RESUME_FILE, {
             "version": CHECKPOINT_VERSION, "step": step, "agent": agent.state_dict(),
             "sampler": gen.get_state(), "rng": rng_state(), "journal_bytes": size,
-            "elapsed_s": time.time() - start, "ref_info": ref_info, "resumed_at": resumed_at})
+            "elapsed_s": time.time() - start, "ref_info": ref_info, "resumed_at": resumed_at,
+            "thread_changes": thread_changes})
 
     last_saved = ckpt["step"] if ckpt is not None else None
-    bar = tqdm(range(first, cfg.steps + 1), initial=first - 1, total=cfg.steps,
-               desc=f"{algo} {cfg.dataset} seed {cfg.seed}", disable=not progress)
-    for step in bar:
-        if agent.batch_kind == "episodes":
-            batch = buffer.sample_episodes(cfg.batch_size, gen, **sample_kwargs)
-        else:
-            batch = buffer.sample_transitions(cfg.batch_size, gen)
-        m = agent.update(batch)
-        bad = nonfinite(m)
-        if bad:
-            _fail(run_dir, step, m, bad, last_saved, metrics_rows, eval_rows, summary, run)
-        if step % LOG_EVERY == 0 or step == cfg.steps:
-            row = {"step": step, **{f"train/{k}": v for k, v in m.items()},
-                   "time/elapsed_s": round(time.time() - start, 3)}
-            metrics_rows.append(row)
-            if run is not None:
-                run.log({k: v for k, v in row.items() if k != "step"}, step=step)
-        if cfg.eval_every and step % cfg.eval_every == 0 and step != cfg.steps:
-            eval_rows.append(run_eval(step, cfg.eval_episodes))
-            bar.set_postfix(score=f"{eval_rows[-1]['normalized_mean']:.1f}")
-        if step == cfg.steps or (cfg.checkpoint_every and step % cfg.checkpoint_every == 0):
-            save_checkpoint(step)
-            last_saved = step
-    eval_rows.append(run_eval(cfg.steps, cfg.final_eval_episodes))
+    step = first - 1
+    try:
+        bar = tqdm(range(first, cfg.steps + 1), initial=first - 1, total=cfg.steps,
+                   desc=f"{algo} {cfg.dataset} seed {cfg.seed}", disable=not progress)
+        for step in bar:
+            if agent.batch_kind == "episodes":
+                batch = buffer.sample_episodes(cfg.batch_size, gen, **sample_kwargs)
+            else:
+                batch = buffer.sample_transitions(cfg.batch_size, gen)
+            m = agent.update(batch)
+            bad = nonfinite(m)
+            if bad:
+                _fail(run_dir, step, m, bad, last_saved, metrics_rows, eval_rows, summary, run)
+            if step % LOG_EVERY == 0 or step == cfg.steps:
+                row = {"step": step, **{f"train/{k}": v for k, v in m.items()},
+                       "time/elapsed_s": round(time.time() - start, 3)}
+                metrics_rows.append(row)
+                if run is not None:
+                    run.log({k: v for k, v in row.items() if k != "step"}, step=step)
+            if cfg.eval_every and step % cfg.eval_every == 0 and step != cfg.steps:
+                eval_rows.append(run_eval(step, cfg.eval_episodes))
+                bar.set_postfix(score=f"{eval_rows[-1]['normalized_mean']:.1f}")
+            if step == cfg.steps or (cfg.checkpoint_every and step % cfg.checkpoint_every == 0):
+                save_checkpoint(step)
+                last_saved = step
+        eval_rows.append(run_eval(cfg.steps, cfg.final_eval_episodes))
+    except KeyboardInterrupt:
+        kept = (f"its last checkpoint (step {last_saved}) is kept: run the same command to "
+                f"resume" if last_saved is not None else
+                "no checkpoint was written yet: the same command starts over")
+        raise RunInterrupted(f"interrupted at step {step} of {cfg.steps}; {run_dir}: {kept}"
+                             ) from None
 
     save_state(run_dir / "checkpoint.pt", agent.state_dict())
     write_csv(run_dir / "metrics.csv", metrics_rows)

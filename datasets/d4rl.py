@@ -98,6 +98,9 @@ def _from_arrays(path: Path, name: str, data: dict, next_obs: np.ndarray | None
     timeout = data["timeouts"].reshape(-1).astype(bool)
     sizes = {"actions": len(act), "rewards": len(rew), "terminals": len(term),
              "timeouts": len(timeout)}
+    if n == 0 and not any(sizes.values()):
+        raise CuratedRLError(f"D4RL file {str(path)!r} holds 0 steps (no episodes); download or "
+                             f"regenerate it")
     if n == 0 or any(s != n for s in sizes.values()):
         raise CuratedRLError(
             f"D4RL file {str(path)!r}: observations has {n} rows but "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from curatedrl.datasets.d4rl import is_d4rl_path, load_d4rl
 from curatedrl.datasets.episodes import EpisodeDataset
 from curatedrl.datasets.minari_io import load_minari
-from curatedrl.datasets.validate import check_finite
+from curatedrl.datasets.validate import check_finite, check_ranges
 
 
 def load(spec: str, env: str | None = None) -> EpisodeDataset:
@@ -17,8 +17,11 @@ def load(spec: str, env: str | None = None) -> EpisodeDataset:
             ant), the env family.
 
     Raises:
-        CuratedRLError: unknown or malformed id, unreadable file, missing keys, NaN/inf values.
+        CuratedRLError: unknown or malformed id, unreadable file, missing keys, no steps, NaN/inf
+            values, actions outside the action space, observations or rewards beyond
+            ``validate.MAX_OBS`` / ``MAX_REWARD``.
     """
     ds = load_d4rl(spec, env) if is_d4rl_path(spec) else load_minari(spec)
     check_finite(ds)
+    check_ranges(ds)
     return ds

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from curatedrl.algos.bc import BC
 from curatedrl.benchmarks.train import train
@@ -98,6 +99,30 @@ CASES = [
     Case("resuming an interrupted run with another config",
          "--out {runs}/interrupted --set lr=0.01",
          "holds a run with another config (lr: 0.001 -> 0.01)"),
+    Case("resuming an interrupted run with another thread count",
+         "--out {runs}/interrupted --threads 2",
+         "was started with 1 torch thread(s), this command runs 2"),
+    Case("torn final.json of a finished run", "--out {runs}/torn",
+         "final.json is damaged (JSONDecodeError"),
+    Case("final.json with a score of the wrong type", "--out {runs}/typed",
+         "final.json is damaged (field 'normalized_score_last' must be a finite number, "
+         "got 'n/a')"),
+    Case("one changed byte in rows.jsonl of an interrupted run", "--out {runs}/damaged-rows",
+         "rows.jsonl line 1 is damaged (unknown table 'met#ics'"),
+    Case("a file where the run directory should be", "--out {data}/hopper-nan.hdf5/run",
+         "hopper-nan.hdf5' is a file, not a folder"),
+    Case("a run directory name longer than the filesystem allows", "--out {runs}/" + "x" * 300,
+         "is 300 bytes long; this filesystem allows 255"),
+    Case("a run directory path that loops through symbolic links", "--out {root}/loop/run",
+         "loops through symbolic links"),
+    Case("D4RL file with 0 rows", "--dataset {data}/hopper-empty.hdf5",
+         "holds 0 steps (no episodes)"),
+    Case("action outside the action space", "--dataset {data}/hopper-act5.hdf5",
+         "1 action(s) lie outside the env's action space, first at step 4 (action 1 = 5"),
+    Case("observation of absurd magnitude", "--dataset {data}/hopper-obs1e30.hdf5",
+         "observations holds 1 value(s) beyond ±1e+06 (largest 1e+30)"),
+    Case("reward of absurd magnitude", "--dataset {data}/hopper-rew3e38.hdf5",
+         "rewards holds 1 value(s) beyond ±1e+06 (largest 3e+38)"),
 ]
 
 
@@ -120,6 +145,17 @@ def _data_files(data: Path) -> None:
     rew[[7, 20]] = [np.inf, -np.inf]
     write_d4rl(data / "hopper-inf.hdf5", [0] * 29 + [1], [0] * 30, rewards=rew)
     write_d4rl(data / "halfcheetah-obs11.hdf5", [0, 1], [0, 0], obs_dim=11, act_dim=6)
+    write_d4rl(data / "hopper-empty.hdf5", [], [], observations=np.zeros((0, 11), np.float32),
+               actions=np.zeros((0, 3), np.float32))
+    act = np.zeros((30, 3), np.float32)
+    act[4, 1] = 5.0
+    write_d4rl(data / "hopper-act5.hdf5", [0] * 29 + [1], [0] * 30, actions=act)
+    obs = np.zeros((30, 11), np.float32)
+    obs[6, 0] = 1e30
+    write_d4rl(data / "hopper-obs1e30.hdf5", [0] * 29 + [1], [0] * 30, observations=obs)
+    rew = np.ones(30, np.float32)
+    rew[9] = 3e38
+    write_d4rl(data / "hopper-rew3e38.hdf5", [0] * 29 + [1], [0] * 30, rewards=rew)
     write_d4rl(data / "hopper-act6.hdf5", [0, 1], [0, 0], obs_dim=11, act_dim=6)
 
 
@@ -158,13 +194,30 @@ def ws(tmp_path_factory, hopper_random_id) -> dict[str, str]:
             train("bc", hopper_random_id, 0, SETTINGS, root / "runs" / "interrupted",
                   progress=False)
     assert (root / "runs" / "interrupted" / "resume.pt").exists()
+    _damaged_runs(root / "runs")
+    (root / "loop").symlink_to(root / "loop2")
+    (root / "loop2").symlink_to(root / "loop")
     return {"root": str(root), "hopper": hopper_random_id, "runs": str(root / "runs"),
             "data": str(root / "data"), "store": str(root / "minari")}
 
 
+def _damaged_runs(runs: Path) -> None:
+    """Copies of the finished and interrupted runs with one file damaged each."""
+    shutil.copytree(runs / "finished", runs / "torn")
+    final = runs / "torn" / "final.json"
+    final.write_bytes(final.read_bytes()[:40])
+    shutil.copytree(runs / "finished", runs / "typed")
+    final = runs / "typed" / "final.json"
+    final.write_text(final.read_text().replace('"normalized_score_last": ',
+                                               '"normalized_score_last": "n/a", "x": '))
+    shutil.copytree(runs / "interrupted", runs / "damaged-rows")
+    rows = runs / "damaged-rows" / "rows.jsonl"
+    rows.write_bytes(rows.read_bytes().replace(b"metrics", b"met#ics", 1))
+
+
 def snapshot(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
 
 
 @dataclass
@@ -192,10 +245,14 @@ def run_case(case: Case, ws: dict[str, str], capsys) -> Row:
     argv = shlex.split(f"{BASE} {case.args}".format(**ws))
     before = snapshot(root)
     capsys.readouterr()
+    threads = torch.get_num_threads()
     with pytest.MonkeyPatch.context() as mp:
         if case.private_store:
             mp.setenv("MINARI_DATASETS_PATH", ws["store"])
-        code = main(["train", *argv])
+        try:
+            code = main(["train", *argv])
+        finally:
+            torch.set_num_threads(threads)
     err = capsys.readouterr().err.replace(ws["root"], "<tmp>")
     after = snapshot(root)
     shutil.rmtree(Path(ws["runs"]) / "new", ignore_errors=True)  # keep the next case clean
@@ -231,7 +288,7 @@ def render(rows: list[Row]) -> str:
              "| bad input | arguments | message the user sees (stderr, one line) | nothing lost |",
              "|---|---|---|---|"]
     for r in rows:
-        args = r.case.args.format(data="<tmp>/data", runs="<tmp>/runs")
+        args = r.case.args.format(data="<tmp>/data", runs="<tmp>/runs", root="<tmp>")
         lines.append(f"| {r.case.what} | {cell(args)} | {cell(r.message)} | {r.nothing_lost} |")
     return "\n".join([*lines, "", END])
 

@@ -118,14 +118,16 @@ def test_failed_cell_is_reported_others_finish_and_share_a_wandb_group(
         hopper_random_id, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_SILENT", "true")
-    schedule = {**TINY, "name": "tiny", "per_algo": {"iql": {"not_a_field": 1}}}
-    cells = [Cell("bc", hopper_random_id, 0), Cell("iql", hopper_random_id, 0)]
+    # a config error stops the sweep before any cell; a data-dependent one fails its cell only
+    schedule = {**TINY, "name": "tiny", "per_algo": {"filtered_bc": {
+        "filter": "min_return", "min_return": 1e6}}}
+    cells = [Cell("bc", hopper_random_id, 0), Cell("filtered_bc", hopper_random_id, 0)]
     out = sweep(cells, schedule, tmp_path / "runs", tmp_path / "results", progress=False,
                 wandb_group="sweep-test")
     assert [c.algo for c in out["finished"]] == ["bc"]
-    assert [o["cell"].algo for o in out["failed"]] == ["iql"]
-    assert "not_a_field" in out["failed"][0]["error"]
-    assert "FAILED iql/" in capsys.readouterr().out
+    assert [o["cell"].algo for o in out["failed"]] == ["filtered_bc"]
+    assert "leaves zero episodes" in out["failed"][0]["error"]
+    assert "FAILED filtered_bc/" in capsys.readouterr().out
     assert cell_status(tmp_path / "runs" / "tiny" / cells[1].name) != "finished"
     assert not (tmp_path / "results" / "tiny" / cells[1].name).exists()
 

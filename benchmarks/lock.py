@@ -1,0 +1,154 @@
+"""One writer per directory, and output paths checked before any work.
+
+``DirLock`` takes an exclusive ``fcntl.flock`` on a lock file inside a directory (a run
+directory: ``.lock``; a sweep's root: ``.sweep.lock``). The OS releases it when the holding
+process exits, however it exits (SIGKILL included), so a stale lock never needs cleaning up.
+The holder writes its pid into the file; a second writer is refused at once with one line
+naming that pid. flock is local to one machine: two machines writing one shared folder are not
+kept apart (a Ray cluster gives each cell to one node, so this does not arise there).
+
+``check_output_dir`` refuses, before anything is computed, an output path that cannot become a
+writable directory: a file in the way, a symlink loop, a name longer than the filesystem allows,
+or a read-only or unwritable parent.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+from pathlib import Path
+
+from curatedrl.errors import CuratedRLError
+
+RUN_LOCK = ".lock"
+
+
+class DirLock:
+    """``with DirLock(folder, what):`` holds the folder's lock file for the block."""
+
+    def __init__(self, folder: Path, what: str, name: str = RUN_LOCK, hint: str = ""):
+        self.path = Path(folder) / name
+        self.what, self.hint = what, hint
+        self.fd: int | None = None
+
+    def acquire(self) -> "DirLock":
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                raise CuratedRLError(f"{self.what} {str(self.path.parent)!r} is in use by "
+                                     f"process {holder(self.path)} (it holds {self.path.name})"
+                                     f"{self.hint}") from None
+            # The file may have been replaced between open and flock: lock the current one.
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the descriptor drops the flock
+            self.fd = None
+
+    def __enter__(self) -> "DirLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def holder(path: Path) -> str:
+    """The pid recorded in a lock file (``unknown`` if it cannot be read)."""
+    try:
+        return Path(path).read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def is_locked(path: Path) -> str | None:
+    """The holder's pid if another open file description holds ``path``'s lock, else None.
+    Never creates the file."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return holder(path)
+    finally:
+        os.close(fd)  # also drops the probe's own lock
+    return None
+
+
+def check_output_dir(path: Path, what: str) -> None:
+    """Refuse a path that cannot be (or become) a writable directory; creates nothing."""
+    path = Path(path)
+    max_name = _name_max(path)
+    for part in path.parts:
+        if len(os.fsencode(part)) > max_name:
+            raise CuratedRLError(f"{what} {str(path)[:80]!r}...: the name {part[:40]!r}... is "
+                                 f"{len(os.fsencode(part))} bytes long; this filesystem allows "
+                                 f"{max_name}; pick a shorter name")
+    if len(os.fsencode(str(path.absolute()))) >= os.pathconf("/", "PC_PATH_MAX"):
+        raise CuratedRLError(f"{what} {str(path)[:80]!r}... is longer than the system allows; "
+                             f"pick a shorter path")
+    try:
+        path.resolve(strict=False)
+    except (RuntimeError, OSError) as exc:  # RuntimeError: symlink loop (Python < 3.13)
+        raise CuratedRLError(f"{what} {str(path)!r} cannot be resolved ({_why(exc)}); it loops "
+                             f"through symbolic links: pick another path") from None
+    existing = path
+    while not _lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    if existing.is_symlink() and not existing.exists():
+        raise CuratedRLError(f"{what} {str(path)!r}: {str(existing)!r} is a broken or looping "
+                             f"symbolic link; pick another path")
+    if not existing.is_dir():
+        raise CuratedRLError(f"{what} {str(path)!r}: {str(existing)!r} is a file, not a folder; "
+                             f"pick another path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        why = "read-only filesystem" if _read_only(existing) else "permission denied"
+        raise CuratedRLError(f"{what} {str(path)!r}: {str(existing)!r} is not writable ({why}); "
+                             f"pick a writable path")
+
+
+def _lexists(path: Path) -> bool:
+    try:
+        os.lstat(path)
+    except (OSError, ValueError):  # missing, name too long, ...
+        return False
+    return True
+
+
+def _name_max(path: Path) -> int:
+    existing = Path(path).absolute()
+    while not (_lexists(existing) and existing.is_dir()) and existing != existing.parent:
+        existing = existing.parent
+    try:
+        return os.pathconf(existing, "PC_NAME_MAX")
+    except OSError:
+        return 255
+
+
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"

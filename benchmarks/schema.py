@@ -1,0 +1,162 @@
+"""What every file the project reads back must hold, checked before it is used.
+
+- YAML (configs, schedules, ``config.yaml``): at most ``MAX_YAML_BYTES`` bytes, read with YAML's
+  safe loader (a ``!!python/object`` tag is refused in one line), and at most ``MAX_YAML_NODES``
+  values once anchors and aliases are expanded (a "billion laughs" file of a few hundred bytes
+  would otherwise expand to gigabytes when a sweep writes it out per cell).
+- ``final.json``: the fields below with their types; scores are finite numbers (``true``, ``"n/a"``,
+  ``null`` and ``NaN`` are refused, never averaged).
+- ``eval.csv``: an integer ``step`` and a finite ``normalized_mean`` on every row.
+- ``config.yaml`` of a run: a mapping with ``algo``, ``dataset`` (strings) and ``seed`` (an int).
+- ``rows.jsonl``: each line one object ``{"metrics" | "eval": {"step": int, ...}}``.
+
+Each check returns a problem (naming the field) or None; callers decide what a problem costs: the
+leaderboard skips the file with one warning, a run stops with one line naming the file and the
+fix.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from curatedrl.errors import CuratedRLError
+
+MAX_YAML_BYTES = 1 << 20
+MAX_YAML_NODES = 100_000
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """Safe-load YAML text, bounded in size and in alias expansion."""
+    if len(text.encode()) > MAX_YAML_BYTES:
+        raise CuratedRLError(f"{source} is {len(text.encode())} bytes; YAML files the suite "
+                             f"reads are limited to {MAX_YAML_BYTES} bytes")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        detail = " ".join(str(exc).split())
+        raise CuratedRLError(f"{source} is not plain YAML ({detail[:200]}); configs hold plain "
+                             f"keys, numbers, strings and lists only") from None
+    nodes = expanded_size(data, MAX_YAML_NODES)
+    if nodes > MAX_YAML_NODES:
+        raise CuratedRLError(f"{source}: its anchors and aliases expand to more than "
+                             f"{MAX_YAML_NODES} values; write the values out instead of nesting "
+                             f"aliases")
+    return data
+
+
+def read_yaml_file(path: Path) -> dict[str, Any]:
+    """A YAML mapping from ``path`` (empty file: ``{}``), or one line naming the file."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise CuratedRLError(f"{path} is {size} bytes; YAML files the suite reads are "
+                                 f"limited to {MAX_YAML_BYTES} bytes")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CuratedRLError(f"cannot read {path} ({type(exc).__name__}: {exc})") from None
+    data = load_yaml(text, str(path))
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CuratedRLError(f"{path} holds a YAML {type(data).__name__}, not a mapping of keys")
+    return data
+
+
+def expanded_size(data: Any, limit: int) -> int:
+    """Values in ``data`` counting every alias again (stops counting past ``limit``)."""
+    count, stack = 0, [data]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return count
+
+
+def is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def is_finite_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_str(v: Any) -> bool:
+    return isinstance(v, str) and bool(v)
+
+
+INT, NUMBER, STR = ("an integer", is_int), ("a finite number", is_finite_number), \
+    ("a non-empty string", _is_str)
+Field = tuple[str, Callable[[Any], bool]]
+
+FINAL_COMMON: dict[str, Field] = {"algo": STR, "dataset": STR, "seed": INT, "status": STR}
+FINAL_FINISHED: dict[str, Field] = {
+    "normalized_score_last": NUMBER, "normalized_score_best": NUMBER}
+FINAL_OPTIONAL: dict[str, Field] = {
+    "steps": INT, "normalized_score_last_std": NUMBER, "return_last": NUMBER,
+    "dataset_hash": STR, "threads": INT, "final_eval_episodes": INT}
+CONFIG: dict[str, Field] = {"algo": STR, "dataset": STR, "seed": INT}
+
+
+def _fields(data: Any, required: dict[str, Field], optional: dict[str, Field] | None = None
+            ) -> str | None:
+    if not isinstance(data, dict):
+        return f"holds a {type(data).__name__}, not an object"
+    for key, (what, ok) in {**required, **(optional or {})}.items():
+        if key not in data:
+            if key in required:
+                return f"field {key!r} is missing"
+            continue
+        if not ok(data[key]):
+            return f"field {key!r} must be {what}, got {data[key]!r}"
+    return None
+
+
+def final_problem(data: Any) -> str | None:
+    """What is wrong with a ``final.json`` object, or None."""
+    problem = _fields(data, FINAL_COMMON)
+    if problem is not None:
+        return problem
+    if data["status"] == "failed":
+        return None
+    if data["status"] != "finished":
+        return f"field 'status' must be 'finished' or 'failed', got {data['status']!r}"
+    return _fields(data, FINAL_FINISHED, FINAL_OPTIONAL)
+
+
+def config_problem(data: Any) -> str | None:
+    """What is wrong with a run's ``config.yaml`` mapping, or None."""
+    return _fields(data, CONFIG)
+
+
+def eval_rows_problem(rows: list[dict[str, str]]) -> str | None:
+    """What is wrong with the rows of an ``eval.csv`` (read as strings), or None."""
+    for i, row in enumerate(rows, start=2):  # line 1 is the header
+        for key, parse in (("step", int), ("normalized_mean", float)):
+            try:
+                value = parse(row.get(key))
+            except (TypeError, ValueError):
+                return f"line {i}: field {key!r} must be a number, got {row.get(key)!r}"
+            if not math.isfinite(value):
+                return f"line {i}: field {key!r} must be finite, got {row.get(key)!r}"
+    return None
+
+
+def journal_line_problem(obj: Any, tables: tuple[str, ...]) -> str | None:
+    """What is wrong with one decoded line of ``rows.jsonl``, or None."""
+    if not isinstance(obj, dict) or len(obj) != 1:
+        return "a line must be one object with a single key"
+    (name, row), = obj.items()
+    if name not in tables:
+        return f"unknown table {name!r} (expected one of {', '.join(tables)})"
+    if not isinstance(row, dict) or not is_int(row.get("step")):
+        return f"a {name} row needs an integer 'step'"
+    return None
