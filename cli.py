@@ -160,7 +160,8 @@ def _leaderboard(args: argparse.Namespace) -> None:
 def _bench(args: argparse.Namespace) -> None:
     from curatedrl.benchmarks.bench import run_bench
 
-    run_bench(args.only, threads=args.threads, quick=args.quick, dataset=args.dataset)
+    run_bench(args.only, threads=args.threads, quick=args.quick, dataset=args.dataset,
+              device=args.device)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="speed benchmarks, one printed line per figure")
     p.add_argument("--only", action="append",
-                   choices=["iwbc", "seeds", "eval", "generation", "load"],
+                   choices=["iwbc", "seeds", "step", "eval", "generation", "load"],
                    help="run only this figure (repeatable; default: all)")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: the machine is shared; see "
@@ -264,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dataset of the training and evaluation figures")
     p.add_argument("--quick", action="store_true",
                    help="every figure at a tiny size (a smoke test, not for reporting)")
+    p.add_argument("--device", default=None,
+                   help="torch device of the training figures (default: cuda if available)")
     p.set_defaults(func=_bench)
 
     p = sub.add_parser(

@@ -98,7 +98,8 @@ class AWAC(OfflineRL):
         self.num_updates += 1
         obs = self.normalizer(batch.observations)
         next_obs = self.normalizer(batch.next_observations)
-        next_noise, noise = nets.randn(batch.actions.shape), nets.randn(batch.actions.shape)
+        shape = self.action_shape(batch)
+        next_noise, noise = nets.randn(shape), nets.randn(shape)
 
         critic_loss, q_mean = nets.apply(self.critic_loss, obs, batch, next_obs, next_noise)
         nets.step("critic_opt", critic_loss)

@@ -169,7 +169,7 @@ class CQL(OfflineRL):
         self.num_updates += 1
         obs = self.normalizer(batch.observations)
         next_obs = self.normalizer(batch.next_observations)
-        noise = self.draw_noise(batch.rewards.shape[-1])
+        noise = self.draw_noise(self.action_shape(batch)[0])
         out = nets.apply(self.losses, obs, batch, next_obs, noise)
         nets.step("alpha_opt", out["alpha_loss"])
         nets.step("actor_opt", out["actor_loss"])

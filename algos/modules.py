@@ -23,7 +23,7 @@ from curatedrl.algos.base import Algorithm, BaseConfig
 from curatedrl.algos.networks import mlp
 from curatedrl.algos.nets import Nets
 from curatedrl.algos.schedules import ema_update
-from curatedrl.datasets.buffer import make_generator
+from curatedrl.datasets.buffer import TransitionBatch, make_generator
 from curatedrl.datasets.episodes import EpisodeDataset
 from curatedrl.errors import CuratedRLError
 
@@ -283,6 +283,11 @@ class OfflineRL(Algorithm):
                   next_value: torch.Tensor) -> torch.Tensor:
         """r + γ (1 − done) V(s'): bootstrapping stops at terminal states only."""
         return rewards + (1.0 - terminations) * self.cfg.discount * next_value
+
+    def action_shape(self, batch: TransitionBatch) -> tuple[int, int]:
+        """(B, act_dim): one seed's batch of actions (B is the last dimension of the rewards,
+        also when the batch carries a leading seed dimension)."""
+        return batch.rewards.shape[-1], self.act_dim
 
     def target_noise(self, shape: torch.Size | tuple[int, ...]) -> torch.Tensor:
         """TD3's target-policy noise clip(N(0, σ²), −c, c), drawn from the update's generator."""

@@ -118,7 +118,7 @@ class ReBRAC(OfflineRL):
         ``noise``: the target-policy noise (drawn from the agent's generator if None); ``nets``:
         the networks (the agent's own if None)."""
         nets = self.nets.view() if nets is None else nets
-        noise = self.target_noise(batch.actions.shape) if noise is None else noise
+        noise = self.target_noise(self.action_shape(batch)) if noise is None else noise
         next_act = self.smoothed_target_action(nets, next_obs, noise)
         penalty = (next_act - batch.next_actions).pow(2).sum(-1) * batch.has_next_action
         next_q = nets.critic_target(next_obs, next_act).min(0).values
@@ -143,7 +143,7 @@ class ReBRAC(OfflineRL):
         obs = self.normalizer(batch.observations)
         next_obs = self.normalizer(batch.next_observations)
 
-        noise = self.target_noise(batch.actions.shape)
+        noise = self.target_noise(self.action_shape(batch))
         critic_loss, critic_bc, q_mean = nets.apply(self.critic_loss, obs, batch, next_obs, noise)
         nets.step("critic_opt", critic_loss)
 

@@ -91,7 +91,7 @@ class TD3BC(OfflineRL):
         obs = self.normalizer(batch.observations)
         next_obs = self.normalizer(batch.next_observations)
 
-        noise = self.target_noise(batch.actions.shape)
+        noise = self.target_noise(self.action_shape(batch))
         critic_loss, q_mean = nets.apply(self.critic_loss, obs, batch, next_obs, noise)
         nets.step("critic_opt", critic_loss)
 

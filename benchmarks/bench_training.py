@@ -5,8 +5,12 @@
   (``benchmarks/padded.py``) on the same sampled episodes and the same networks, on the paper's
   curated strata and on all episodes of the dataset; plus the achieved GFLOP/s of the packed
   step (matmul FLOPs counted by ``torch.utils.flop_counter``).
-- ``seeds``: transition-level steps/s at batch 256 of bc, td3_bc and iql, one seed (the
-  registry's class) vs N seeds stacked in one process (``algos/stacked.py``), and the cost ratio.
+- ``seeds``: transition-level steps/s at batch 256 of bc and every baseline, one seed (the
+  registry's class) vs N seeds stacked in one process (``algos/stacked.py``), and the cost ratio
+  (on CUDA also the stacked step through ``torch.compile(mode="reduce-overhead")``).
+- ``step``: one gradient step of every offline-RL baseline at its own config's batch (ReBRAC
+  1024, the others 256), steps/s and ms per step: what a schedule's training budget costs
+  (``benchmarks/configs/schedules/baselines-30k.yaml`` is sized from it).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from curatedrl.algos import ALGOS
 from curatedrl.algos.iw_bc import IWBC, IWBCConfig
-from curatedrl.algos.stacked import STACKED
+from curatedrl.algos.stacked import STACKED, stack
 from curatedrl.benchmarks.padded import padded_iw_bc_update
 from curatedrl.benchmarks.timing import compare
 from curatedrl.datasets import EpisodeDataset, make_generator, to_device
@@ -28,7 +32,7 @@ def _device() -> str:
 
 
 def _sync(device: str):
-    return torch.cuda.synchronize if device == "cuda" else None
+    return torch.cuda.synchronize if device.startswith("cuda") else None
 
 
 def iwbc_agent(ds: EpisodeDataset, device: str, seed: int = 0) -> IWBC:
@@ -47,8 +51,8 @@ def step_flops(fn) -> int:
 
 
 def bench_iwbc(ds: EpisodeDataset, machine: str, batch: int = 256, window: float = 0.0,
-               repeats: int = 2, min_calls: int = 2) -> list[str]:
-    device = _device()
+               repeats: int = 2, min_calls: int = 2, device: str | None = None) -> list[str]:
+    device = device or _device()
     packed, padded = iwbc_agent(ds, device), iwbc_agent(ds, device)
     full = to_device(ds, device)
     lines = []
@@ -75,11 +79,11 @@ def bench_iwbc(ds: EpisodeDataset, machine: str, batch: int = 256, window: float
 
 def _compiled_note(name, cfg, seeds, ds, buf, window, repeats, device) -> str:
     """On CUDA only: the stacked step through torch.compile(mode="reduce-overhead")."""
-    if device != "cuda":
+    if not device.startswith("cuda"):
         return ""
     try:
         m = ds.metadata
-        agent = STACKED[name](cfg, list(range(seeds)), m.obs_dim, m.act_dim)
+        agent = stack(name, cfg, list(range(seeds)), m.obs_dim, m.act_dim)
         agent.prepare(ds)
         agent.compile(mode="reduce-overhead")
         r = compare({"c": lambda: agent.update(agent.sample(buf))}, window=window,
@@ -89,10 +93,10 @@ def _compiled_note(name, cfg, seeds, ds, buf, window, repeats, device) -> str:
         return f"; torch.compile path failed: {type(exc).__name__}: {str(exc)[:80]}"
 
 
-def bench_seeds(ds: EpisodeDataset, machine: str, batch: int = 256, seeds: int = 5,
-                window: float = 1.0, repeats: int = 3, algos=("bc", "td3_bc", "iql")
+def bench_seeds(ds: EpisodeDataset, machine: str, batch: int = 256, seeds: int = 3,
+                window: float = 1.0, repeats: int = 3, algos=STACKED, device: str | None = None
                 ) -> list[str]:
-    device = _device()
+    device = device or _device()
     m = ds.metadata
     buf = to_device(ds, device)
     lines = []
@@ -102,7 +106,7 @@ def bench_seeds(ds: EpisodeDataset, machine: str, batch: int = 256, seeds: int =
         cfg = cls.config_cls(batch_size=batch, device=device, **extra)
         single = cls(cfg, m.obs_dim, m.act_dim)
         single.prepare(ds)
-        stacked = STACKED[name](cfg, list(range(seeds)), m.obs_dim, m.act_dim)
+        stacked = stack(name, cfg, list(range(seeds)), m.obs_dim, m.act_dim)
         stacked.prepare(ds)
         gen = make_generator(0, device)
         variants = {"one": lambda: single.update(buf.sample_transitions(batch, gen)),
@@ -116,3 +120,28 @@ def bench_seeds(ds: EpisodeDataset, machine: str, batch: int = 256, seeds: int =
             f"{_compiled_note(name, cfg, seeds, ds, buf, window, repeats, device)} "
             f"[{machine}, {device}]")
     return lines
+
+
+BASELINES = ("td3_bc", "iql", "awac", "cql", "rebrac")
+
+
+def bench_step(ds: EpisodeDataset, machine: str, window: float = 2.0, repeats: int = 3,
+               batch: int | None = None, device: str | None = None) -> list[str]:
+    """Steps/s of each baseline at its config's batch (``batch`` overrides it, for --quick)."""
+    device = device or _device()
+    m = ds.metadata
+    buf = to_device(ds, device)
+    variants = {}
+    for name in BASELINES:
+        cfg = ALGOS[name].config_cls(device=device)
+        if batch:
+            cfg = ALGOS[name].config_cls(device=device, batch_size=batch)
+        agent = ALGOS[name](cfg, m.obs_dim, m.act_dim)
+        agent.prepare(ds)
+        gen = make_generator(0, device)
+        variants[f"{name} (batch {cfg.batch_size})"] = (
+            lambda a=agent, g=gen, b=cfg.batch_size: a.update(buf.sample_transitions(b, g)))
+    rates = compare(variants, window=window, repeats=repeats, sync=_sync(device))
+    parts = [f"{k} {r:.0f} steps/s = {1e3 / r:.1f} ms" for k, r in rates.items()]
+    return [f"step        one gradient step of each baseline on {m.dataset_id}: "
+            f"{'; '.join(parts)} [{machine}, {device}]"]
