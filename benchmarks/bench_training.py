@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import time
+
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -77,26 +79,38 @@ def bench_iwbc(ds: EpisodeDataset, machine: str, batch: int = 256, window: float
     return lines
 
 
-def _compiled_note(name, cfg, seeds, ds, buf, window, repeats, device) -> str:
-    """On CUDA only: the stacked step through torch.compile(mode="reduce-overhead")."""
+def _compiled_note(name, cfg, seeds, ds, buf, window, repeats, device, deadline) -> str:
+    """On CUDA only: the stacked step through torch.compile(mode="reduce-overhead"), with its
+    compile time; skipped once the figure's compile budget is spent."""
     if not device.startswith("cuda"):
         return ""
+    if time.perf_counter() > deadline:
+        return "; torch.compile skipped (the figure's compile budget is spent)"
     try:
         m = ds.metadata
         agent = stack(name, cfg, list(range(seeds)), m.obs_dim, m.act_dim)
         agent.prepare(ds)
         agent.compile(mode="reduce-overhead")
+        start = time.perf_counter()
+        for _ in range(3):
+            agent.update(agent.sample(buf))
+        torch.cuda.synchronize()
+        compile_s = time.perf_counter() - start
         r = compare({"c": lambda: agent.update(agent.sample(buf))}, window=window,
                     repeats=repeats, warmup=3, sync=_sync(device))["c"]
-        return f"; stacked + torch.compile (CUDA graphs) {r:.0f} steps/s"
+        return (f"; stacked + torch.compile (CUDA graphs) {r:.0f} steps/s after "
+                f"{compile_s:.0f} s of compilation")
     except Exception as exc:  # an optional path: report it, keep the eager figures
         return f"; torch.compile path failed: {type(exc).__name__}: {str(exc)[:80]}"
 
 
 def bench_seeds(ds: EpisodeDataset, machine: str, batch: int = 256, seeds: int = 3,
-                window: float = 1.0, repeats: int = 3, algos=STACKED, device: str | None = None
-                ) -> list[str]:
+                window: float = 1.0, repeats: int = 3, algos=STACKED, device: str | None = None,
+                compile_budget: float = 150.0) -> list[str]:
+    """One seed vs ``seeds`` stacked seeds of each algorithm; on CUDA also the compiled stacked
+    step, for as many algorithms as ``compile_budget`` seconds of the figure allow."""
     device = device or _device()
+    deadline = time.perf_counter() + compile_budget
     m = ds.metadata
     buf = to_device(ds, device)
     lines = []
@@ -117,7 +131,7 @@ def bench_seeds(ds: EpisodeDataset, machine: str, batch: int = 256, seeds: int =
             f"seeds       {name} transition step, batch {batch}: one seed {rates['one']:.0f} "
             f"steps/s; {seeds} seeds stacked in one process {rates['stacked']:.0f} steps/s "
             f"({rates['stacked'] * seeds:.0f} seed-steps/s), cost {cost:.2f}x one seed"
-            f"{_compiled_note(name, cfg, seeds, ds, buf, window, repeats, device)} "
+            f"{_compiled_note(name, cfg, seeds, ds, buf, window, repeats, device, deadline)} "
             f"[{machine}, {device}]")
     return lines
 
@@ -142,6 +156,22 @@ def bench_step(ds: EpisodeDataset, machine: str, window: float = 2.0, repeats: i
         variants[f"{name} (batch {cfg.batch_size})"] = (
             lambda a=agent, g=gen, b=cfg.batch_size: a.update(buf.sample_transitions(b, g)))
     rates = compare(variants, window=window, repeats=repeats, sync=_sync(device))
-    parts = [f"{k} {r:.0f} steps/s = {1e3 / r:.1f} ms" for k, r in rates.items()]
+    cpu = {k: cpu_seconds_per_call(fn, window, _sync(device)) for k, fn in variants.items()}
+    parts = [f"{k} {r:.1f} steps/s = {1e3 / r:.1f} ms wall, {1e3 * cpu[k]:.1f} ms CPU"
+             for k, r in rates.items()]
     return [f"step        one gradient step of each baseline on {m.dataset_id}: "
             f"{'; '.join(parts)} [{machine}, {device}]"]
+
+
+def cpu_seconds_per_call(fn, window: float, sync=None) -> float:
+    """Process CPU time per call over about ``window`` s of wall time: on a shared machine, what
+    a call costs a core of its own (waiting for a core is not counted)."""
+    if sync:
+        sync()
+    start, wall, calls = time.process_time(), time.perf_counter(), 0
+    while calls < 2 or time.perf_counter() - wall < window:
+        fn()
+        calls += 1
+    if sync:
+        sync()
+    return (time.process_time() - start) / calls

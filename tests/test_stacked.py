@@ -4,6 +4,7 @@ every algorithm that stacks; the stacked API refuses what it cannot train."""
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 import pytest
@@ -16,6 +17,8 @@ from curatedrl.errors import CuratedRLError
 
 from tests.conftest import hand_dataset
 
+# `make gpu-check` runs these tests on cuda (CURATEDRL_TEST_DEVICE=cuda); cpu otherwise
+DEVICE = os.environ.get("CURATEDRL_TEST_DEVICE", "cpu")
 SEEDS = [0, 3, 7]
 SMALL = {"hidden_dim": 32, "batch_size": 16}
 OVERRIDES = {"bc": {"level": "transition", "batch_size": 16},
@@ -60,13 +63,13 @@ def test_every_baseline_and_bc_stacks():
 def test_stacked_steps_equal_separate_single_seed_steps(name):
     ds = _dataset()
     cls = ALGOS[name]
-    cfg = cls.config_cls(**OVERRIDES[name])
+    cfg = cls.config_cls(**OVERRIDES[name], device=DEVICE)
     stacked = stack(name, cfg, SEEDS, ds.metadata.obs_dim, ds.metadata.act_dim)
     stacked.prepare(ds)
     singles = [cls(dataclasses.replace(cfg, seed=s), ds.metadata.obs_dim, ds.metadata.act_dim)
                for s in SEEDS]
-    gens = [make_generator(s) for s in SEEDS]
-    buf = to_device(ds)
+    gens = [make_generator(s, DEVICE) for s in SEEDS]
+    buf = to_device(ds, DEVICE)
     for a in singles:
         a.prepare(ds)
     for _ in range(STEPS):
@@ -75,14 +78,14 @@ def test_stacked_steps_equal_separate_single_seed_steps(name):
                           for a, g in zip(singles, gens)]
         assert metrics.keys() == single_metrics[0].keys()
         for key, value in metrics.items():
-            expected = torch.tensor([m[key] for m in single_metrics])
+            expected = torch.tensor([m[key] for m in single_metrics], device=DEVICE)
             torch.testing.assert_close(value, expected, **METRIC_TOL, msg=key)
     for exported, single in zip(stacked.export(), singles):
         # every network, buffer and optimizer state, the update counter, the last metrics
         _assert_same_state(exported.state_dict(), single.state_dict())
         if hasattr(single, "generator"):  # the same noise draws were consumed
             assert torch.equal(exported.generator.get_state(), single.generator.get_state())
-        obs = torch.as_tensor(ds.observations[:5])
+        obs = torch.as_tensor(ds.observations[:5], device=DEVICE)
         torch.testing.assert_close(exported.act_tensor(obs), single.act_tensor(obs),
                                    **PARAM_TOL)
 
@@ -128,11 +131,11 @@ def test_compiled_stacked_update_equals_eager(name):
     """The opt-in ``compile()`` path (CUDA graphs on a GPU) traces the same step; checked here on
     CPU with the ``aot_eager`` backend (no GPU, no code generation)."""
     ds = _dataset()
-    cfg = ALGOS[name].config_cls(**OVERRIDES[name])
+    cfg = ALGOS[name].config_cls(**OVERRIDES[name], device=DEVICE)
     eager = stack(name, cfg, SEEDS, ds.metadata.obs_dim, ds.metadata.act_dim)
     compiled = stack(name, cfg, SEEDS, ds.metadata.obs_dim, ds.metadata.act_dim)
     compiled.compile(backend="aot_eager")
-    buf = to_device(ds)
+    buf = to_device(ds, DEVICE)
     for agent in (eager, compiled):
         agent.prepare(ds)
     for _ in range(3):
