@@ -106,7 +106,7 @@ def _compiled_note(name, cfg, seeds, ds, buf, window, repeats, device, deadline)
 
 def bench_seeds(ds: EpisodeDataset, machine: str, batch: int = 256, seeds: int = 3,
                 window: float = 1.0, repeats: int = 3, algos=STACKED, device: str | None = None,
-                compile_budget: float = 150.0) -> list[str]:
+                compile_budget: float = 90.0) -> list[str]:
     """One seed vs ``seeds`` stacked seeds of each algorithm; on CUDA also the compiled stacked
     step, for as many algorithms as ``compile_budget`` seconds of the figure allow."""
     device = device or _device()

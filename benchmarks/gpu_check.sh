@@ -36,9 +36,12 @@ export MINARI_DATASETS_PATH="$WORK/minari" CURATEDRL_CACHE="$WORK/cache" WANDB_M
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 : > "$OUT"
 log() { echo "$*" | tee -a "$OUT"; }
+BUDGET=${GPU_CHECK_BUDGET:-470}  # seconds: no stage starts after this, nor runs past 8 minutes
 stage() {  # stage NAME SECONDS CMD...: run CMD under a time limit, its output into $OUT
   local name=$1 limit=$2 start=$SECONDS rc
   shift 2
+  if [ "$SECONDS" -ge "$BUDGET" ]; then log "=== $name: skipped, ${SECONDS}s spent"; return; fi
+  [ $((SECONDS + limit)) -le $((BUDGET + 10)) ] || limit=$((BUDGET + 10 - SECONDS))
   log "=== $name (limit ${limit}s)"
   timeout "$limit" "$@" 2>&1 | tee -a "$OUT"
   rc=${PIPESTATUS[0]}
@@ -52,7 +55,7 @@ gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
 print(f"torch {torch.__version__}, CUDA {torch.version.cuda}, {gpu}, {os.cpu_count()} CPU cores")
 PY
 
-stage "install carried wheels" 90 "$PY" -m pip install --quiet --no-index \
+stage "install carried wheels" 60 "$PY" -m pip install --quiet --no-index \
   --find-links "$WHEELS" -r "$WHEELS/requirements.txt"
 "$PY" -c 'import gymnasium, mujoco, minari' 2>/dev/null || fail "gymnasium, mujoco or minari \
 did not install from $WHEELS (wheels for another Python? see make gpu-wheels GPU_PYTHON=...)"
@@ -61,10 +64,10 @@ stage "data: small hopper medium-replay" 60 "$PY" -m curatedrl.cli datasets gene
   --env hopper --tier medium-replay --size small
 DATASET=curatedrl/hopper/medium-replay-v0
 
-stage "tests on $DEVICE" 100 env CURATEDRL_TEST_DEVICE="$DEVICE" "$PY" -m pytest -q \
+stage "tests on $DEVICE" 90 env CURATEDRL_TEST_DEVICE="$DEVICE" "$PY" -m pytest -q \
   -p no:cacheprovider "$ROOT/tests/test_stacked.py" "$ROOT/tests/test_bench.py"
 
-stage "curatedrl bench --device $DEVICE" 240 "$PY" -m curatedrl.cli bench --device "$DEVICE" \
+stage "curatedrl bench --device $DEVICE" 250 "$PY" -m curatedrl.cli bench --device "$DEVICE" \
   --dataset "$DATASET"
 
 cat > "$WORK/slice.yaml" <<'YAML'
@@ -73,9 +76,9 @@ common: {eval_every: 250, eval_episodes: 2, final_eval_episodes: 5, checkpoint_e
 per_algo: {td3_bc: {steps: 500}, iql: {steps: 500}, awac: {steps: 500}, cql: {steps: 500},
            rebrac: {steps: 500}}
 YAML
-stage "sweep slice on $DEVICE" 75 "$PY" -m curatedrl.cli sweep --suite baselines --seeds 2 \
+stage "sweep slice on $DEVICE" 90 "$PY" -m curatedrl.cli sweep --suite baselines --seeds 2 \
   --dataset "$DATASET" --schedule "$WORK/slice.yaml" --device "$DEVICE" --root "$WORK/sweeps" \
-  --no-results
+  --no-results --workers 5 --threads 1
 "$PY" - "$WORK/sweeps" <<'PY' | tee -a "$OUT"
 import json, pathlib, sys
 for f in sorted(pathlib.Path(sys.argv[1]).rglob("final.json")):
