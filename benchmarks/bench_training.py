@@ -128,9 +128,9 @@ def bench_seeds(ds: EpisodeDataset, machine: str, batch: int = 256, seeds: int =
         rates = compare(variants, window=window, repeats=repeats, sync=_sync(device))
         cost = rates["one"] / rates["stacked"]
         lines.append(
-            f"seeds       {name} transition step, batch {batch}: one seed {rates['one']:.0f} "
-            f"steps/s; {seeds} seeds stacked in one process {rates['stacked']:.0f} steps/s "
-            f"({rates['stacked'] * seeds:.0f} seed-steps/s), cost {cost:.2f}x one seed"
+            f"seeds       {name} transition step, batch {batch}: one seed {rates['one']:.3g} "
+            f"steps/s; {seeds} seeds stacked in one process {rates['stacked']:.3g} steps/s "
+            f"({rates['stacked'] * seeds:.3g} seed-steps/s), cost {cost:.2f}x one seed"
             f"{_compiled_note(name, cfg, seeds, ds, buf, window, repeats, device, deadline)} "
             f"[{machine}, {device}]")
     return lines
