@@ -7,8 +7,8 @@ move with ``self.nets.polyak`` and metrics leave through ``self.nets.metrics``.
 
 ``Nets`` (here) runs them on one seed's modules: ``apply`` calls ``fn`` on the modules
 themselves, so a single-seed update is exactly the plain PyTorch code it replaces (same ops,
-same order, bit-identical results). ``algos/stacked.py``'s ``StackedNets`` runs the same update
-for N seeds at once: parameters stacked along a leading seed dimension and ``fn`` vmapped over it.
+same order, bit-identical results). ``algos/stacked_nets.py``'s ``StackedNets`` runs the same
+update for N seeds at once: parameters stacked along a leading seed dimension, ``fn`` vmapped.
 """
 
 from __future__ import annotations

@@ -168,8 +168,12 @@ class StackedNets:
             for i, agent in enumerate(singles):
                 single = agent.nets.parts[name]
                 params = single.param_groups[0]["params"]
-                single.param_groups[0]["lr"] = stacked.param_groups[0]["lr"]
+                group = single.param_groups[0]
+                group["lr"] = stacked.param_groups[0]["lr"]
+                # Adam keeps its step count on the CPU unless fused or capturable
+                on_device = group.get("fused") or group.get("capturable")
                 for p, (m, k) in zip(params, self.owners[name]):
                     st = stacked.state.get(self.state[m][k], {})
-                    single.state[p] = {key: v.clone() if key == "step" else v[i].clone()
-                                       for key, v in st.items()}
+                    single.state[p] = {
+                        key: (v.clone() if on_device else v.to("cpu", copy=True))
+                        if key == "step" else v[i].clone() for key, v in st.items()}

@@ -88,6 +88,11 @@ def test_stacked_steps_equal_separate_single_seed_steps(name):
         obs = torch.as_tensor(ds.observations[:5], device=DEVICE)
         torch.testing.assert_close(exported.act_tensor(obs), single.act_tensor(obs),
                                    **PARAM_TOL)
+    # an exported seed trains on like its separate run (Adam moments and counters came back)
+    batch = buf.sample_transitions(cfg.batch_size, make_generator(99, DEVICE))
+    for exported, single in zip(stacked.singles, singles):
+        after, expected = exported.update(batch), single.update(batch)
+        assert after == pytest.approx(expected, rel=1e-4, abs=1e-5)
 
 
 def test_stacked_initialisation_is_each_seeds_single_initialisation():
