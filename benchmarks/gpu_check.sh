@@ -30,6 +30,7 @@ torch_version() { "$PY" -c 'import torch; print("torch", torch.__version__)' 2>/
 there is internet and carry .gpu-wheels/ with the working tree"
 
 WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
 ln -s "$ROOT" "$WORK/curatedrl"  # `import curatedrl` → this tree, whatever its folder is called
 export PYTHONPATH="$WORK${PYTHONPATH:+:$PYTHONPATH}"
 export MINARI_DATASETS_PATH="$WORK/minari" CURATEDRL_CACHE="$WORK/cache" WANDB_MODE=disabled
