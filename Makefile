@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The CPU wheel of torch lies on this machine's disk; a bare `torch` would pull a CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard site-screenshots reliability-doc clean-venv
+.PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard site-screenshots reliability-doc clean-venv gpu-wheels gpu-check
 SIZE ?= full
 # make reproduce SUITE=paper|baselines|all SEEDS=5 SCHEDULE=paper|cpu [ALGO=name] [WORKERS=N]
 #   [ARGS="--skip-exported --dry-run ..."]  (any other `curatedrl sweep` option)
@@ -60,6 +60,20 @@ leaderboard: $(STAMP)  ## rebuild LEADERBOARD.md, docs/leaderboard/index.html an
 
 site-screenshots: $(STAMP)  ## rewrite docs/leaderboard/screenshot-*.png (needs chromium, chromium-driver)
 	CURATEDRL_WRITE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_site.py
+
+# make gpu-wheels [GPU_PYTHON=3.11]: where there is internet, download the wheels a bare CUDA
+# machine (torch only, offline) lacks into .gpu-wheels/ (git-ignored; carry it with the tree).
+GPU_PYTHON ?= $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+GPU_WHEELS ?= .gpu-wheels
+gpu-wheels:  ## wheels of gymnasium, mujoco, minari, ... for `make gpu-check` offline
+	$(PYTHON) -m pip download --quiet --dest $(GPU_WHEELS) --only-binary=:all: \
+		--python-version $(GPU_PYTHON) --platform manylinux2014_x86_64 \
+		--platform manylinux_2_28_x86_64 -r benchmarks/gpu-requirements.txt
+	cp benchmarks/gpu-requirements.txt $(GPU_WHEELS)/requirements.txt
+	du -sh $(GPU_WHEELS)
+
+gpu-check:  ## on a lent CUDA machine: device tests, bench --device cuda, a sweep slice (<= 8 min)
+	PYTHON=$(PYTHON) GPU_WHEELS=$(GPU_WHEELS) bash benchmarks/gpu_check.sh
 
 clean-venv:
 	rm -rf $(VENV)

@@ -235,7 +235,7 @@ def _bench(args: argparse.Namespace) -> None:
 
     _set_threads(args.threads)
     run_bench(args.only, threads=args.threads or os.cpu_count() or 1, quick=args.quick,
-              dataset=args.dataset)
+              dataset=args.dataset, device=args.device)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -336,13 +336,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="speed benchmarks, one printed line per figure")
     p.add_argument("--only", action="append",
-                   choices=["iwbc", "seeds", "eval", "generation", "load"],
+                   choices=["iwbc", "seeds", "step", "eval", "generation", "load"],
                    help="run only this figure (repeatable; default: all)")
     _add_threads(p, default=1)
     p.add_argument("--dataset", default="curatedrl/hopper/medium-replay-v0",
                    help="dataset of the training and evaluation figures")
     p.add_argument("--quick", action="store_true",
                    help="every figure at a tiny size (a smoke test, not for reporting)")
+    p.add_argument("--device", default=None,
+                   help="torch device of the training figures (default: cuda if available)")
     p.set_defaults(func=_bench)
 
     p = sub.add_parser(

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
-from curatedrl.algos.modules import (OfflineRL, QEnsemble, advantage_weights, floats, require,
-                                     soft_update, step, OfflineRLConfig)
+from curatedrl.algos.modules import (OfflineRL, QEnsemble, advantage_weights, require,
+                                     OfflineRLConfig)
 from curatedrl.algos.networks import GaussianActor
 from curatedrl.datasets.buffer import TransitionBatch
 
@@ -58,11 +58,11 @@ class AWACConfig(OfflineRLConfig):
         require(self.weight_clip > 0, f"weight_clip must be positive, got {self.weight_clip}")
 
 
-def sample_actions(actor: GaussianActor, obs: torch.Tensor, generator: torch.Generator
+def sample_actions(actor: GaussianActor, obs: torch.Tensor, noise: torch.Tensor
                    ) -> torch.Tensor:
-    """a ~ Normal(mean(s), std), clipped to [−1, 1], drawn from ``generator``."""
+    """a = mean(s) + std · noise (noise standard normal, one per action entry), clipped to
+    [−1, 1]."""
     mean = actor.mean(obs)
-    noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
     return (mean + actor.log_std_clamped().exp() * noise).clamp(-1.0, 1.0)
 
 
@@ -76,25 +76,35 @@ class AWAC(OfflineRL):
             GaussianActor(obs_dim, act_dim, hidden).to(self.device),
             QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device))
 
+    def critic_loss(self, nets, obs, batch: TransitionBatch, next_obs, noise):
+        with torch.no_grad():
+            next_act = sample_actions(nets.actor, next_obs, noise)
+            next_q = nets.critic_target(next_obs, next_act).min(0).values
+            target = self.td_target(batch.rewards, batch.terminations, next_q)
+        q, loss = self.critic_mse(nets, obs, batch.actions, target)
+        return loss, q.detach().mean()
+
+    def actor_loss(self, nets, obs, actions, noise):
+        """The advantage-weighted NLL, with A from the critics just stepped."""
+        with torch.no_grad():
+            pi_act = sample_actions(nets.actor, obs, noise)
+            adv = nets.critic(obs, actions).min(0).values - nets.critic(obs, pi_act).min(0).values
+            weights = advantage_weights(adv, 1.0 / self.cfg.awac_lambda, self.cfg.weight_clip)
+        loss = -(weights * nets.actor.log_prob(obs, actions)).mean()
+        return loss, adv.mean(), weights.mean()
+
     def update(self, batch: TransitionBatch) -> dict[str, float]:
-        cfg = self.cfg
+        nets = self.nets
         self.num_updates += 1
         obs = self.normalizer(batch.observations)
         next_obs = self.normalizer(batch.next_observations)
+        shape = self.action_shape(batch)
+        next_noise, noise = nets.randn(shape), nets.randn(shape)
 
-        with torch.no_grad():
-            next_act = sample_actions(self.actor, next_obs, self.generator)
-            next_q = self.critic_target(next_obs, next_act).min(0).values
-            target = self.td_target(batch.rewards, batch.terminations, next_q)
-        q, critic_loss = self.critic_step(obs, batch.actions, target)
-
-        with torch.no_grad():
-            pi_act = sample_actions(self.actor, obs, self.generator)
-            adv = (self.critic(obs, batch.actions).min(0).values
-                   - self.critic(obs, pi_act).min(0).values)
-            weights = advantage_weights(adv, 1.0 / cfg.awac_lambda, cfg.weight_clip)
-        actor_loss = -(weights * self.actor.log_prob(obs, batch.actions)).mean()
-        step(self.actor_opt, actor_loss)
-        soft_update(self.critic_target, self.critic, cfg.tau)
-        return floats({"critic_loss": critic_loss, "actor_loss": actor_loss, "q_mean": q.mean(),
-                       "adv_mean": adv.mean(), "weight_mean": weights.mean()})
+        critic_loss, q_mean = nets.apply(self.critic_loss, obs, batch, next_obs, next_noise)
+        nets.step("critic_opt", critic_loss)
+        actor_loss, adv_mean, weight_mean = nets.apply(self.actor_loss, obs, batch.actions, noise)
+        nets.step("actor_opt", actor_loss)
+        nets.polyak("critic_target", "critic", self.cfg.tau)
+        return nets.metrics({"critic_loss": critic_loss, "actor_loss": actor_loss,
+                             "q_mean": q_mean, "adv_mean": adv_mean, "weight_mean": weight_mean})

@@ -12,6 +12,7 @@ from typing import Any
 import torch
 
 from curatedrl.algos.base import Algorithm, BaseConfig
+from curatedrl.algos.nets import Nets
 from curatedrl.algos.networks import GaussianActor
 from curatedrl.algos.nll import weighted_episode_nll
 from curatedrl.datasets.buffer import EpisodeBatch, TransitionBatch
@@ -54,6 +55,7 @@ class ActorLearner(Algorithm):
         self.actor = GaussianActor(obs_dim, act_dim).to(self.device)
         self.opt = torch.optim.Adam(self.actor.parameters(), lr=lr)
         self.num_updates = 0
+        self.nets = Nets({"actor": self.actor, "opt": self.opt})
 
     def sample_kwargs(self) -> dict[str, Any]:
         k = getattr(self.cfg, "steps_per_episode", 0)
@@ -85,13 +87,16 @@ class BC(ActorLearner):
         super().__init__(cfg, obs_dim, act_dim, cfg.lr)
         self.batch_kind = "episodes" if cfg.level == "episode" else "transitions"
 
-    def loss(self, batch: EpisodeBatch | TransitionBatch) -> torch.Tensor:
-        lp = self.actor.log_prob(batch.observations, batch.actions)
+    def loss(self, batch: EpisodeBatch | TransitionBatch, nets=None) -> torch.Tensor:
+        """The batch's NLL under the actor of ``nets`` (this agent's own if None)."""
+        actor = self.actor if nets is None else nets.actor
+        lp = actor.log_prob(batch.observations, batch.actions)
         if isinstance(batch, EpisodeBatch):
             return weighted_episode_nll(lp, batch.segment, batch.lengths)
         return -lp.mean()
 
     def update(self, batch: EpisodeBatch | TransitionBatch) -> dict[str, float]:
-        loss = self.loss(batch)
-        self.step_optimizer(loss)
-        return {"loss": loss.item()}
+        loss = self.nets.apply(lambda nets, b: self.loss(b, nets), batch)
+        self.nets.step("opt", loss)
+        self.num_updates += 1
+        return self.nets.metrics({"loss": loss})

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from curatedrl.algos.modules import (OfflineRL, QEnsemble, TanhGaussianActor, floats, require,
-                                     soft_update, step, OfflineRLConfig)
+from curatedrl.algos.modules import (OfflineRL, QEnsemble, TanhGaussianActor, require,
+                                     OfflineRLConfig)
 from curatedrl.datasets.buffer import TransitionBatch
 
 
@@ -92,6 +92,18 @@ def corl_init(actor: TanhGaussianActor, critic: QEnsemble) -> None:
         actor.net[-1].bias.zero_()
 
 
+class LogAlpha(nn.Module):
+    """log α, the entropy temperature, as a module (so it stacks over seeds like the networks);
+    its state dict is ``{"log_alpha": tensor}``."""
+
+    def __init__(self, device: torch.device):
+        super().__init__()
+        self.log_alpha = nn.Parameter(torch.zeros((), device=device))
+
+    def forward(self) -> torch.Tensor:
+        return self.log_alpha
+
+
 class CQL(OfflineRL):
     config_cls = CQLConfig
 
@@ -102,50 +114,65 @@ class CQL(OfflineRL):
         critic = QEnsemble(obs_dim, act_dim, cfg.hidden_dim, cfg.num_layers).to(self.device)
         corl_init(actor, critic)
         self.set_actor_critic(actor, critic)
-        self.log_alpha = nn.Parameter(torch.zeros((), device=self.device))
+        self.log_alpha_holder = LogAlpha(self.device)
+        self.log_alpha = self.log_alpha_holder.log_alpha
         self.target_entropy = -float(act_dim)
         self.alpha_opt = torch.optim.Adam([self.log_alpha], lr=cfg.actor_lr)
-        self.log_alpha_holder = nn.ParameterDict({"log_alpha": self.log_alpha})
         self.parts.update(log_alpha=self.log_alpha_holder, alpha_opt=self.alpha_opt)
 
-    def update(self, batch: TransitionBatch) -> dict[str, float]:
-        cfg = self.cfg
-        self.num_updates += 1
-        obs = self.normalizer(batch.observations)
-        next_obs = self.normalizer(batch.next_observations)
-        n = cfg.cql_n_actions
+    def draw_noise(self, batch_size: int) -> dict[str, torch.Tensor]:
+        """The step's random draws, in the order the reference code makes them: ε of the actor's
+        action at s and at s', then per state n uniform actions and n ε at s and at s'."""
+        n, act = self.cfg.cql_n_actions, self.act_dim
+        return {"pi": self.nets.randn((batch_size, act)),
+                "next": self.nets.randn((batch_size, act)),
+                "uniform": self.nets.rand((batch_size, n, act)) * 2.0 - 1.0,
+                "cur_n": self.nets.randn((batch_size, n, act)),
+                "next_n": self.nets.randn((batch_size, n, act))}
 
+    def losses(self, nets, obs, batch: TransitionBatch, next_obs, noise):
+        """The temperature, actor and critic losses from the networks at the start of the step,
+        and the step's metrics."""
+        cfg, n = self.cfg, self.cfg.cql_n_actions
         # entropy temperature and actor, from the current critics
-        new_act, log_pi = self.actor.sample(obs, self.generator)
-        alpha_loss = -(self.log_alpha * (log_pi.detach() + self.target_entropy)).mean()
-        alpha = self.log_alpha.exp().detach()
-        actor_loss = (alpha * log_pi - self.critic(obs, new_act).min(0).values).mean()
+        log_alpha = nets.log_alpha()
+        new_act, log_pi = nets.actor.sample(obs, noise["pi"])
+        alpha_loss = -(log_alpha * (log_pi.detach() + self.target_entropy)).mean()
+        alpha = log_alpha.exp().detach()
+        actor_loss = (alpha * log_pi - nets.critic(obs, new_act).min(0).values).mean()
 
         # critic: TD error plus the conservative penalty
         with torch.no_grad():
-            next_act, _ = self.actor.sample(next_obs, self.generator)
-            next_q = self.critic_target(next_obs, next_act).min(0).values
+            next_act, _ = nets.actor.sample(next_obs, noise["next"])
+            next_q = nets.critic_target(next_obs, next_act).min(0).values
             target = self.td_target(batch.rewards, batch.terminations, next_q)
-            rand_act = torch.rand((len(obs), n, self.act_dim), generator=self.generator,
-                                  device=self.device) * 2.0 - 1.0
+            rand_act = noise["uniform"]
             obs_n = obs.unsqueeze(1).expand(-1, n, -1)
-            cur_act, cur_log_pi = self.actor.sample(obs_n, self.generator)
-            nxt_act, nxt_log_pi = self.actor.sample(next_obs.unsqueeze(1).expand(-1, n, -1),
-                                                    self.generator)
+            cur_act, cur_log_pi = nets.actor.sample(obs_n, noise["cur_n"])
+            nxt_act, nxt_log_pi = nets.actor.sample(next_obs.unsqueeze(1).expand(-1, n, -1),
+                                                    noise["next_n"])
             rand_log_density = torch.full_like(cur_log_pi, -self.act_dim * math.log(2.0))
-        q = self.critic(obs, batch.actions)
+        q = nets.critic(obs, batch.actions)
         td_loss = (q - target).pow(2).mean(1).sum()
         sampled = torch.cat([rand_act, nxt_act, cur_act], dim=1)
-        q_sampled = self.critic(obs.unsqueeze(1).expand(-1, 3 * n, -1), sampled)
+        q_sampled = nets.critic(obs.unsqueeze(1).expand(-1, 3 * n, -1), sampled)
         log_density = torch.cat([rand_log_density, nxt_log_pi, cur_log_pi], dim=1)
         penalty = cql_penalty(q, q_sampled, log_density)
         critic_loss = td_loss + cfg.cql_alpha * penalty.sum()
+        return {"critic_loss": critic_loss, "td_loss": td_loss.detach(),
+                "cql_penalty": penalty.detach().mean(), "actor_loss": actor_loss, "alpha": alpha,
+                "alpha_loss": alpha_loss, "log_pi": log_pi.detach().mean(),
+                "q_mean": q.detach().mean()}
 
-        step(self.alpha_opt, alpha_loss)
-        step(self.actor_opt, actor_loss)
-        step(self.critic_opt, critic_loss)
-        soft_update(self.critic_target, self.critic, cfg.tau)
-        return floats({"critic_loss": critic_loss, "td_loss": td_loss,
-                       "cql_penalty": penalty.mean(), "actor_loss": actor_loss,
-                       "alpha": alpha, "alpha_loss": alpha_loss, "log_pi": log_pi.mean(),
-                       "q_mean": q.mean()})
+    def update(self, batch: TransitionBatch) -> dict[str, float]:
+        nets = self.nets
+        self.num_updates += 1
+        obs = self.normalizer(batch.observations)
+        next_obs = self.normalizer(batch.next_observations)
+        noise = self.draw_noise(self.action_shape(batch)[0])
+        out = nets.apply(self.losses, obs, batch, next_obs, noise)
+        nets.step("alpha_opt", out["alpha_loss"])
+        nets.step("actor_opt", out["actor_loss"])
+        nets.step("critic_opt", out["critic_loss"])
+        nets.polyak("critic_target", "critic", self.cfg.tau)
+        return nets.metrics(out)

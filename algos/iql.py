@@ -17,8 +17,7 @@ from typing import Any
 import torch
 
 from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, ValueNet,
-                                     advantage_weights, expectile_loss, floats, require,
-                                     soft_update, step, OfflineRLConfig)
+                                     advantage_weights, expectile_loss, require, OfflineRLConfig)
 from curatedrl.algos.networks import GaussianActor
 from curatedrl.algos.schedules import warmup_cosine
 from curatedrl.datasets.buffer import TransitionBatch
@@ -98,42 +97,47 @@ class IQL(OfflineRL):
         if self.cfg.normalize_reward:
             self.reward_scale = reward_scale(ds)
 
-    def bc_losses(self, obs: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    def bc_losses(self, nets, obs: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """Per-sample ℓ(s, a): −log π(a|s), or ‖π(s) − a‖² for the deterministic actor."""
         if self.cfg.deterministic_actor:
-            return (self.actor(obs) - actions).pow(2).sum(-1)
-        return -self.actor.log_prob(obs, actions)
+            return (nets.actor(obs) - actions).pow(2).sum(-1)
+        return -nets.actor.log_prob(obs, actions)
 
-    def update(self, batch: TransitionBatch) -> dict[str, float]:
+    def losses(self, nets, obs, batch: TransitionBatch, next_obs):
+        """The value, critic and actor losses, all from the networks at the start of the step
+        (no loss reads a network another one steps), and the step's metrics."""
         cfg = self.cfg
-        obs = self.normalizer(batch.observations)
-        next_obs = self.normalizer(batch.next_observations)
-
         with torch.no_grad():
-            target_q = self.critic_target(obs, batch.actions).min(0).values
-            next_v = self.value(next_obs)
-        v = self.value(obs)
+            target_q = nets.critic_target(obs, batch.actions).min(0).values
+            next_v = nets.value(next_obs)
+        v = nets.value(obs)
         adv = target_q - v
         value_loss = expectile_loss(adv, cfg.expectile)
-        step(self.value_opt, value_loss)
 
         rewards = batch.rewards * self.reward_scale
         target = self.td_target(rewards, batch.terminations, next_v)
-        q = self.critic(obs, batch.actions)
+        q = nets.critic(obs, batch.actions)
         critic_loss = (q - target).pow(2).mean(1).mean()  # CORL: mean of the critics' MSEs
-        step(self.critic_opt, critic_loss)
-        soft_update(self.critic_target, self.critic, cfg.tau)
 
         weights = advantage_weights(adv.detach(), cfg.beta, cfg.weight_clip)
-        actor_loss = (weights * self.bc_losses(obs, batch.actions)).mean()
+        actor_loss = (weights * self.bc_losses(nets, obs, batch.actions)).mean()
+        return {"value_loss": value_loss, "critic_loss": critic_loss, "actor_loss": actor_loss,
+                "q_mean": q.detach().mean(), "v_mean": v.detach().mean(),
+                "weight_mean": weights.mean()}
+
+    def update(self, batch: TransitionBatch) -> dict[str, float]:
+        cfg, nets = self.cfg, self.nets
+        obs = self.normalizer(batch.observations)
+        next_obs = self.normalizer(batch.next_observations)
+        out = nets.apply(self.losses, obs, batch, next_obs)
+        nets.step("value_opt", out["value_loss"])
+        nets.step("critic_opt", out["critic_loss"])
+        nets.polyak("critic_target", "critic", cfg.tau)
         lr = cfg.actor_lr * warmup_cosine(self.num_updates, 0, cfg.steps)  # CosineAnnealingLR
-        for group in self.actor_opt.param_groups:
-            group["lr"] = lr
-        step(self.actor_opt, actor_loss)
+        nets.set_lr("actor_opt", lr)
+        nets.step("actor_opt", out["actor_loss"])
         self.num_updates += 1
-        return floats({"value_loss": value_loss, "critic_loss": critic_loss,
-                       "actor_loss": actor_loss, "q_mean": q.mean(), "v_mean": v.mean(),
-                       "weight_mean": weights.mean(), "actor_lr": lr})
+        return nets.metrics({**out, "actor_lr": lr})
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "reward_scale": self.reward_scale}

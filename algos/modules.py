@@ -21,8 +21,9 @@ from torch import nn
 
 from curatedrl.algos.base import Algorithm, BaseConfig
 from curatedrl.algos.networks import mlp
+from curatedrl.algos.nets import Nets
 from curatedrl.algos.schedules import ema_update
-from curatedrl.datasets.buffer import make_generator
+from curatedrl.datasets.buffer import TransitionBatch, make_generator
 from curatedrl.datasets.episodes import EpisodeDataset
 from curatedrl.errors import CuratedRLError
 
@@ -124,11 +125,13 @@ class TanhGaussianActor(nn.Module):
         log_std = self.log_std_multiplier * raw + self.log_std_offset
         return mean, log_std.clamp(self.LOG_STD_MIN, self.LOG_STD_MAX)
 
-    def sample(self, obs: torch.Tensor, generator: torch.Generator
+    def sample(self, obs: torch.Tensor, noise: torch.Generator | torch.Tensor
                ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Reparameterised actions (..., act) and their log-probabilities (...)."""
+        """Reparameterised actions (..., act) and their log-probabilities (...); ``noise`` is the
+        standard normal ε of u = μ + σ ε, or the generator to draw it from."""
         mean, log_std = self.mean_log_std(obs)
-        eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        eps = noise if isinstance(noise, torch.Tensor) else torch.randn(
+            mean.shape, generator=noise, device=mean.device, dtype=mean.dtype)
         u = mean + log_std.exp() * eps
         log_prob = (-0.5 * eps.pow(2) - log_std - 0.5 * math.log(2 * math.pi)).sum(-1)
         log_prob = log_prob - tanh_log_det(u).sum(-1)
@@ -235,29 +238,15 @@ class OfflineRLConfig(BaseConfig):
         require(self.num_layers > 0, f"num_layers must be positive, got {self.num_layers}")
 
 
-def step(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
-
-
-def floats(values: dict[str, torch.Tensor | float]) -> dict[str, float]:
-    """Metrics as python floats, with a single device synchronisation for all tensors."""
-    tensors = {k: v for k, v in values.items() if isinstance(v, torch.Tensor)}
-    out = {k: float(v) for k, v in values.items() if not isinstance(v, torch.Tensor)}
-    if tensors:
-        flat = torch.stack([v.detach().float().reshape(()) for v in tensors.values()]).tolist()
-        out.update(zip(tensors, flat))
-    return {k: out[k] for k in values}
-
-
 class OfflineRL(Algorithm):
     """Scaffolding of the baselines: transition batches, a ``StateNormalizer`` fitted in
     ``prepare``, a ``torch.Generator`` on the device seeded with ``cfg.seed`` for every draw made
     inside ``update`` (so save → load → update is bit-identical), and an update counter.
 
     Subclasses build ``self.actor`` (with an ``act`` method), their critics and optimizers, and
-    list every module and optimizer to save in ``self.parts`` (name → object). With a policy
+    list every module and optimizer to save in ``self.parts`` (name → object); ``update`` reaches
+    them through ``self.nets`` (``algos/nets.py``), which is what lets the same update train one
+    seed or N stacked seeds (``algos/stacked.py``). With a policy
     delay, ``self.last_actor`` keeps the actor metrics of the last actor update, reported (and
     saved) on the steps in between so that metrics.csv keeps the same columns.
     """
@@ -270,13 +259,11 @@ class OfflineRL(Algorithm):
         self.generator = make_generator(cfg.seed, self.device)
         self.num_updates = 0
         self.parts: dict[str, nn.Module | torch.optim.Optimizer] = {"normalizer": self.normalizer}
+        self.nets = Nets(self.parts, self.generator)
         self.last_actor: dict[str, float] = {}
 
     def prepare(self, ds: EpisodeDataset) -> None:
         self.normalizer.fit(ds.observations)
-
-    def randn(self, shape: torch.Size | tuple[int, ...]) -> torch.Tensor:
-        return torch.randn(shape, generator=self.generator, device=self.device)
 
     def set_actor_critic(self, actor: nn.Module, critic: nn.Module,
                          actor_target: bool = False) -> None:
@@ -297,20 +284,27 @@ class OfflineRL(Algorithm):
         """r + γ (1 − done) V(s'): bootstrapping stops at terminal states only."""
         return rewards + (1.0 - terminations) * self.cfg.discount * next_value
 
-    def smoothed_target_action(self, next_obs: torch.Tensor) -> torch.Tensor:
-        """TD3's target policy smoothing: clip(π'(s') + clip(N(0, σ²), −c, c), −1, 1)."""
-        cfg = self.cfg
-        act = self.actor_target(next_obs)
-        noise = (self.randn(act.shape) * cfg.policy_noise).clamp(-cfg.noise_clip, cfg.noise_clip)
-        return (act + noise).clamp(-1.0, 1.0)
+    def action_shape(self, batch: TransitionBatch) -> tuple[int, int]:
+        """(B, act_dim): one seed's batch of actions (B is the last dimension of the rewards,
+        also when the batch carries a leading seed dimension)."""
+        return batch.rewards.shape[-1], self.act_dim
 
-    def critic_step(self, obs: torch.Tensor, actions: torch.Tensor, target: torch.Tensor
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """One Adam step on the sum over critics of their MSE to ``target``; (Q values, loss)."""
-        q = self.critic(obs, actions)
-        loss = (q - target).pow(2).mean(1).sum()
-        step(self.critic_opt, loss)
-        return q, loss
+    def target_noise(self, shape: torch.Size | tuple[int, ...]) -> torch.Tensor:
+        """TD3's target-policy noise clip(N(0, σ²), −c, c), drawn from the update's generator."""
+        cfg = self.cfg
+        return (self.nets.randn(shape) * cfg.policy_noise).clamp(-cfg.noise_clip, cfg.noise_clip)
+
+    @staticmethod
+    def smoothed_target_action(nets, next_obs: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """TD3's target policy smoothing: clip(π'(s') + noise, −1, 1)."""
+        return (nets.actor_target(next_obs) + noise).clamp(-1.0, 1.0)
+
+    @staticmethod
+    def critic_mse(nets, obs: torch.Tensor, actions: torch.Tensor, target: torch.Tensor
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(Q values, the sum over critics of their MSE to ``target``)."""
+        q = nets.critic(obs, actions)
+        return q, (q - target).pow(2).mean(1).sum()
 
     @torch.no_grad()
     def act_tensor(self, obs: torch.Tensor) -> torch.Tensor:

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, floats, require,
-                                     soft_update, step, OfflineRLConfig)
+from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, require,
+                                     OfflineRLConfig)
 from curatedrl.datasets.buffer import TransitionBatch
 from curatedrl.datasets.episodes import EpisodeDataset
 
@@ -110,33 +110,49 @@ class ReBRAC(OfflineRL):
         if self.cfg.normalize_states:
             super().prepare(ds)
 
-    def critic_target_values(self, batch: TransitionBatch, next_obs: torch.Tensor
+    def critic_target_values(self, batch: TransitionBatch, next_obs: torch.Tensor,
+                             noise: torch.Tensor | None = None, nets=None
                              ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(y, critic BC penalty ‖ã' − a_next‖² per sample, 0 where a_next is unknown)."""
-        next_act = self.smoothed_target_action(next_obs)
+        """(y, critic BC penalty ‖ã' − a_next‖² per sample, 0 where a_next is unknown).
+
+        ``noise``: the target-policy noise (drawn from the agent's generator if None); ``nets``:
+        the networks (the agent's own if None)."""
+        nets = self.nets.view() if nets is None else nets
+        noise = self.target_noise(self.action_shape(batch)) if noise is None else noise
+        next_act = self.smoothed_target_action(nets, next_obs, noise)
         penalty = (next_act - batch.next_actions).pow(2).sum(-1) * batch.has_next_action
-        next_q = self.critic_target(next_obs, next_act).min(0).values
+        next_q = nets.critic_target(next_obs, next_act).min(0).values
         return self.td_target(batch.rewards, batch.terminations,
                               next_q - self.cfg.beta_critic * penalty), penalty
 
+    def critic_loss(self, nets, obs, batch: TransitionBatch, next_obs, noise):
+        with torch.no_grad():
+            target, critic_bc = self.critic_target_values(batch, next_obs, noise, nets)
+        q, loss = self.critic_mse(nets, obs, batch.actions, target)
+        return loss, critic_bc.mean(), q.detach().mean()
+
+    def actor_loss(self, nets, obs, actions):
+        pi = nets.actor(obs)
+        q_pi = nets.critic(obs, pi).min(0).values
+        bc = (pi - actions).pow(2).sum(-1)
+        loss = (self.cfg.beta_actor * bc - q_pi / q_pi.abs().mean().detach()).mean()
+        return loss, bc.detach().mean()
+
     def update(self, batch: TransitionBatch) -> dict[str, float]:
-        cfg = self.cfg
+        cfg, nets = self.cfg, self.nets
         obs = self.normalizer(batch.observations)
         next_obs = self.normalizer(batch.next_observations)
 
-        with torch.no_grad():
-            target, critic_bc = self.critic_target_values(batch, next_obs)
-        q, critic_loss = self.critic_step(obs, batch.actions, target)
+        noise = self.target_noise(self.action_shape(batch))
+        critic_loss, critic_bc, q_mean = nets.apply(self.critic_loss, obs, batch, next_obs, noise)
+        nets.step("critic_opt", critic_loss)
 
         if self.num_updates % cfg.policy_delay == 0:  # ReBRAC: steps 0, 2, 4, ...
-            pi = self.actor(obs)
-            q_pi = self.critic(obs, pi).min(0).values
-            bc = (pi - batch.actions).pow(2).sum(-1)
-            actor_loss = (cfg.beta_actor * bc - q_pi / q_pi.abs().mean().detach()).mean()
-            step(self.actor_opt, actor_loss)
-            soft_update(self.actor_target, self.actor, cfg.tau)
-            soft_update(self.critic_target, self.critic, cfg.tau)
-            self.last_actor = floats({"actor_loss": actor_loss, "actor_bc": bc.mean()})
+            actor_loss, actor_bc = nets.apply(self.actor_loss, obs, batch.actions)
+            nets.step("actor_opt", actor_loss)
+            nets.polyak("actor_target", "actor", cfg.tau)
+            nets.polyak("critic_target", "critic", cfg.tau)
+            self.last_actor = nets.metrics({"actor_loss": actor_loss, "actor_bc": actor_bc})
         self.num_updates += 1
-        return {**floats({"critic_loss": critic_loss, "critic_bc": critic_bc.mean(),
-                          "q_mean": q.mean()}), **self.last_actor}
+        return {**nets.metrics({"critic_loss": critic_loss, "critic_bc": critic_bc,
+                                "q_mean": q_mean}), **self.last_actor}

@@ -1,41 +1,48 @@
-"""N seeds of a transition-level algorithm trained together in one process, with stacked
-parameters (batched matmuls over a leading seed dimension, see ``stacked_modules.py``).
+"""N seeds of one algorithm trained together in one process, by the algorithm's own update.
 
-Implemented: ``bc`` (transition level), ``td3_bc`` and ``iql`` (Gaussian actor) — ``STACKED``.
+Stacking is a property of the networks, not a second copy of any algorithm: ``StackedNets``
+(``algos/stacked_nets.py``) has the interface of ``algos/nets.py``'s ``Nets`` but holds each
+network's parameters stacked along a leading seed dimension (``torch.func.stack_module_state``)
+and runs every pure function of an update with ``torch.func.vmap`` over it (each seed's slice
+through ``functional_call`` on the module). The update code is the algorithm's single-seed
+``update``, run on a copy of the first seed's agent whose ``nets`` is the stacked one.
 
-Each stacked algorithm is built from N single-seed agents of the registry's class (so every seed
-starts from exactly the initialisation its single-seed run would have), sums the N per-seed
-losses (so each seed's gradient is its own single-seed gradient) and steps one Adam over the
-stacked tensors (Adam is elementwise, so this is N independent Adams). Seed i draws its batches
-from its own generator seeded like the trainer's (``make_generator(seed)``) and its noise from its
-own agent's generator. The result: N stacked seeds take the same steps as N separate runs, up to
-float rounding of batched vs. single matmuls — ``tests/test_stacked.py`` pins it.
+- Every seed starts from its single-seed initialisation (N agents of the registry's class are
+  built, one per seed, and their modules stacked).
+- Losses are per seed (vmap) and summed before ``backward``, so each seed's gradient is its own;
+  one Adam steps the stacked tensors (elementwise: N independent Adams; the fused kernel where
+  the build has it on the device).
+- Seed i draws its batches from ``make_generator(seed_i)`` like the trainer, and its noise from
+  its own agent's generator, in the single-seed order.
 
-``export()`` copies the stacked parameters back into the N single-seed agents, which then
-evaluate, save and load like any run. Only the network parameters are copied back: optimizer
-states stay in the stacked optimizer. Single-seed algorithms are unchanged.
+So N stacked seeds take the steps of N separate runs up to float rounding of batched vs single
+matmuls (``tests/test_stacked.py``). ``export()`` writes the stacked parameters and optimizer
+states back into the N single-seed agents, which then evaluate, save and resume like any run.
+
+Stackable (``STACKED``): bc at transition level and the five baselines. Not stackable: the
+episode-level BC family (bc at episode level, filtered_bc, sft_q, iw_bc, iw_bc_q): a batch of
+whole episodes has a different number of rows for every seed, so the seeds' batches have no
+common shape to stack, and the iw-BC family also runs a frozen reference and an EMA learner
+outside its optimizer.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-from typing import Sequence
+from typing import Any, Sequence
 
 import torch
 from torch import nn
 
-from curatedrl.algos.base import BaseConfig
-from curatedrl.algos.bc import BC
-from curatedrl.algos.iql import IQL
-from curatedrl.algos.modules import advantage_weights
-from curatedrl.algos.schedules import ema_update, warmup_cosine
-from curatedrl.algos.stacked_modules import (StackedDeterministicActor, StackedGaussianActor,
-                                             StackedQEnsemble, StackedValueNet, stack_into,
-                                             unstack_into)
-from curatedrl.algos.td3_bc import TD3BC
+from curatedrl.algos import ALGOS
+from curatedrl.algos.base import Algorithm, BaseConfig
+from curatedrl.algos.stacked_nets import StackedNets
 from curatedrl.datasets.buffer import DeviceBuffer, TransitionBatch, make_generator
 from curatedrl.datasets.episodes import EpisodeDataset
 from curatedrl.errors import CuratedRLError
+
+STACKED = ("bc", "td3_bc", "iql", "awac", "cql", "rebrac")
 
 
 def sample_stacked(buffer: DeviceBuffer, batch_size: int,
@@ -56,209 +63,77 @@ def sample_stacked(buffer: DeviceBuffer, batch_size: int,
     return buffer.transitions_at(ep, k - (buffer.view_cum[ep] - buffer.lengths[ep]))
 
 
-def fused_adam_available(device: torch.device) -> bool:
-    """Whether ``torch.optim.Adam(fused=True)`` runs on ``device`` in this build."""
-    try:
-        p = torch.zeros(1, device=device, requires_grad=True)
-        p.grad = torch.zeros_like(p)
-        torch.optim.Adam([p], fused=True).step()
-        return True
-    except (RuntimeError, NotImplementedError):
-        return False
+def _check(name: str, cfg: BaseConfig, seeds: Sequence[int]) -> None:
+    if name not in STACKED:
+        raise CuratedRLError(f"algorithm {name!r} cannot train stacked seeds (whole-episode "
+                             f"batches differ in size per seed); stackable: {', '.join(STACKED)}")
+    if name == "bc" and getattr(cfg, "level", "transition") != "transition":
+        raise CuratedRLError("bc trains stacked seeds at level 'transition' only (whole-episode "
+                             "batches differ in size per seed); set level: transition")
+    if not seeds:
+        raise CuratedRLError("stacked seeds need at least one seed, got none (N = 0)")
+    if len(set(seeds)) != len(seeds):
+        raise CuratedRLError(f"stacked seeds must be distinct, got {list(seeds)}")
 
 
-def adam_step(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
+class StackedSeeds:
+    """N seeds of algorithm ``name`` in one process: ``prepare``, ``sample``, ``update`` (the
+    algorithm's own, on (N, B, ·) batches; returns (N,) metric tensors), ``export``."""
 
-
-class Stacked:
-    """Shared scaffolding: the N single-seed agents, stacked copies of their modules, per-seed
-    data generators, and ``export``."""
-
-    single_cls: type = BC
-
-    def __init__(self, cfg: BaseConfig, seeds: Sequence[int], obs_dim: int, act_dim: int):
-        if len(set(seeds)) != len(seeds) or not seeds:
-            raise CuratedRLError(f"seeds must be distinct and non-empty, got {list(seeds)}")
-        self.cfg, self.seeds, self.n = cfg, list(seeds), len(seeds)
+    def __init__(self, name: str, cfg: BaseConfig, seeds: Sequence[int], obs_dim: int,
+                 act_dim: int):
+        _check(name, cfg, seeds)
+        self.name, self.cfg, self.seeds, self.n = name, cfg, list(seeds), len(seeds)
         self.device = torch.device(cfg.device)
-        self.singles = [self.single_cls(dataclasses.replace(cfg, seed=s), obs_dim, act_dim)
-                        for s in self.seeds]
+        cls = ALGOS[name]
+        self.singles: list[Algorithm] = [cls(dataclasses.replace(cfg, seed=s), obs_dim, act_dim)
+                                         for s in self.seeds]
         self.data_generators = [make_generator(s, self.device) for s in self.seeds]
-        self.stacked: dict[str, nn.Module] = {}
-        self.num_updates = 0
-        self.fused = fused_adam_available(self.device)
-
-    def stack(self, name: str, module: nn.Module) -> nn.Module:
-        """Register ``module`` as the stacked copy of the single agents' attribute ``name``."""
-        module = module.to(self.device)
-        stack_into(module, [getattr(a, name) for a in self.singles])
-        self.stacked[name] = module
-        return module
-
-    def adam(self, module: nn.Module, lr: float) -> torch.optim.Adam:
-        """Adam over the stacked tensors: the fused kernel (one pass per tensor) where this
-        build has it for the device, else PyTorch's default implementation."""
-        return torch.optim.Adam(module.parameters(), lr=lr, fused=self.fused)
+        self.nets = StackedNets(self.singles, self.device)
+        self.agent = copy.copy(self.singles[0])
+        self.agent.nets = self.nets
+        stacked_ids = {id(p) for a in self.singles for part in a.nets.parts.values()
+                       if isinstance(part, nn.Module) and part not in self.nets.shared.values()
+                       for p in part.parameters()}
+        for attr, value in vars(self.singles[0]).items():  # no update may reach seed 0's nets
+            stacked = isinstance(value, torch.optim.Optimizer) or id(value) in stacked_ids or (
+                isinstance(value, nn.Module) and any(id(p) in stacked_ids
+                                                     for p in value.parameters()))
+            if stacked:
+                setattr(self.agent, attr, None)
+        if isinstance(getattr(self.agent, "last_actor", None), dict):  # metrics before any
+            self.agent.last_actor = self.nets.metrics(self.agent.last_actor)  # actor step
 
     def prepare(self, ds: EpisodeDataset) -> None:
         for a in self.singles:
             a.prepare(ds)
+        self.agent.prepare(ds)
 
     def sample(self, buffer: DeviceBuffer) -> TransitionBatch:
         return sample_stacked(buffer, self.cfg.batch_size, self.data_generators)
 
-    def compile(self, **kwargs) -> Stacked:
-        """Opt-in: route ``update`` through ``torch.compile(**kwargs)``. Meant for CUDA, where
-        ``mode="reduce-overhead"`` captures the step in CUDA graphs (the bench's GPU variant);
-        CPU runs stay eager. Not exercised on a GPU in this repository's tests."""
-        self.update = torch.compile(self.update, **kwargs)
-        return self
-
-    def export(self) -> list:
-        """The N single-seed agents holding the stacked parameters (for evaluation and saving)."""
-        for name, module in self.stacked.items():
-            unstack_into(module, [getattr(a, name) for a in self.singles])
-        for a in self.singles:
-            a.num_updates = self.num_updates
-        return self.singles
-
     def update(self, batch: TransitionBatch) -> dict[str, torch.Tensor]:
         """One step of every seed on its (N, B, ·) batch; (N,) metric tensors, no host sync."""
-        raise NotImplementedError
+        return self.agent.update(batch)
+
+    def compile(self, **kwargs: Any) -> StackedSeeds:
+        """Opt-in: route ``update`` through ``torch.compile(**kwargs)``. Meant for CUDA, where
+        ``mode="reduce-overhead"`` captures the step in CUDA graphs; CPU runs stay eager."""
+        self.update = torch.compile(self.agent.update, **kwargs)
+        return self
+
+    def export(self) -> list[Algorithm]:
+        """The N single-seed agents holding the stacked state (for evaluation and saving)."""
+        self.nets.export(self.singles)
+        last_actor = getattr(self.agent, "last_actor", None)
+        for i, a in enumerate(self.singles):
+            a.num_updates = self.agent.num_updates
+            if isinstance(last_actor, dict):
+                a.last_actor = {k: float(v[i]) for k, v in last_actor.items()}
+        return self.singles
 
 
-class StackedBC(Stacked):
-    """BC at transition level: loss of seed i = −mean log π_i(a|s) over its batch."""
-
-    single_cls = BC
-
-    def __init__(self, cfg, seeds, obs_dim, act_dim):
-        cfg = dataclasses.replace(cfg, level="transition")
-        super().__init__(cfg, seeds, obs_dim, act_dim)
-        self.actor = self.stack("actor", StackedGaussianActor(self.n, obs_dim, act_dim))
-        self.opt = self.adam(self.actor, cfg.lr)
-
-    def update(self, batch):
-        per_seed = -self.actor.log_prob(batch.observations, batch.actions).mean(-1)
-        adam_step(self.opt, per_seed.sum())
-        self.num_updates += 1
-        return {"loss": per_seed.detach()}
-
-
-class StackedOfflineRL(Stacked):
-    """Normaliser (shared: one dataset) and per-seed noise generators of the baselines."""
-
-    def normalize(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.singles[0].normalizer(obs)
-
-    def randn(self, shape: tuple[int, ...]) -> torch.Tensor:
-        return torch.stack([torch.randn(shape, generator=a.generator, device=self.device)
-                            for a in self.singles])
-
-    def td_target(self, rewards, terminations, next_value):
-        return rewards + (1.0 - terminations) * self.cfg.discount * next_value
-
-
-class StackedTD3BC(StackedOfflineRL):
-    """TD3+BC (``td3_bc.py``) for N seeds; λ = α / mean|Q₁| per seed."""
-
-    single_cls = TD3BC
-
-    def __init__(self, cfg, seeds, obs_dim, act_dim):
-        super().__init__(cfg, seeds, obs_dim, act_dim)
-        hd, nl, n = cfg.hidden_dim, cfg.num_layers, self.n
-        self.actor = self.stack("actor", StackedDeterministicActor(n, obs_dim, act_dim, hd, nl))
-        self.actor_target = self.stack("actor_target",
-                                       StackedDeterministicActor(n, obs_dim, act_dim, hd, nl))
-        self.critic = self.stack("critic", StackedQEnsemble(n, obs_dim, act_dim, hd, nl))
-        self.critic_target = self.stack("critic_target",
-                                        StackedQEnsemble(n, obs_dim, act_dim, hd, nl))
-        self.actor_target.requires_grad_(False)
-        self.critic_target.requires_grad_(False)
-        self.actor_opt = self.adam(self.actor, cfg.actor_lr)
-        self.critic_opt = self.adam(self.critic, cfg.critic_lr)
-        self.last_actor = {"actor_loss": torch.zeros(n), "lambda": torch.zeros(n)}
-
-    def update(self, batch):
-        cfg = self.cfg
-        self.num_updates += 1
-        obs = self.normalize(batch.observations)
-        next_obs = self.normalize(batch.next_observations)
-        with torch.no_grad():
-            act = self.actor_target(next_obs)
-            noise = (self.randn(act.shape[1:]) * cfg.policy_noise).clamp(-cfg.noise_clip,
-                                                                         cfg.noise_clip)
-            next_q = self.critic_target(next_obs, (act + noise).clamp(-1.0, 1.0))
-            target = self.td_target(batch.rewards, batch.terminations, next_q.min(1).values)
-        q = self.critic(obs, batch.actions)
-        critic_loss = (q - target[:, None]).pow(2).mean(-1).sum(-1)  # (N,)
-        adam_step(self.critic_opt, critic_loss.sum())
-        if self.num_updates % cfg.policy_delay == 0:
-            pi = self.actor(obs)
-            q1 = self.critic(obs, pi)[:, 0]
-            lmbda = cfg.alpha / q1.abs().mean(-1).detach()
-            actor_loss = -lmbda * q1.mean(-1) + (pi - batch.actions).pow(2).mean((-2, -1))
-            adam_step(self.actor_opt, actor_loss.sum())
-            ema_update(self.critic_target, self.critic, 1.0 - cfg.tau)
-            ema_update(self.actor_target, self.actor, 1.0 - cfg.tau)
-            self.last_actor = {"actor_loss": actor_loss.detach(), "lambda": lmbda}
-        return {"critic_loss": critic_loss.detach(), "q_mean": q.detach().mean((-2, -1)),
-                **self.last_actor}
-
-
-class StackedIQL(StackedOfflineRL):
-    """IQL (``iql.py``, Gaussian actor) for N seeds."""
-
-    single_cls = IQL
-
-    def __init__(self, cfg, seeds, obs_dim, act_dim):
-        if cfg.deterministic_actor:
-            raise CuratedRLError("stacked IQL implements the Gaussian actor only")
-        super().__init__(cfg, seeds, obs_dim, act_dim)
-        hd, nl, n = cfg.hidden_dim, cfg.num_layers, self.n
-        self.actor = self.stack("actor", StackedGaussianActor(n, obs_dim, act_dim, [hd] * nl))
-        self.critic = self.stack("critic", StackedQEnsemble(n, obs_dim, act_dim, hd, nl))
-        self.critic_target = self.stack("critic_target",
-                                        StackedQEnsemble(n, obs_dim, act_dim, hd, nl))
-        self.critic_target.requires_grad_(False)
-        self.value = self.stack("value", StackedValueNet(n, obs_dim, hd, nl))
-        self.actor_opt = self.adam(self.actor, cfg.actor_lr)
-        self.critic_opt = self.adam(self.critic, cfg.critic_lr)
-        self.value_opt = self.adam(self.value, cfg.value_lr)
-
-    def update(self, batch):
-        cfg = self.cfg
-        obs = self.normalize(batch.observations)
-        next_obs = self.normalize(batch.next_observations)
-        with torch.no_grad():
-            target_q = self.critic_target(obs, batch.actions).min(1).values
-            next_v = self.value(next_obs)
-        v = self.value(obs)
-        adv = target_q - v
-        weight = torch.where(adv < 0, 1.0 - cfg.expectile, cfg.expectile)
-        value_loss = (weight * adv.pow(2)).mean(-1)
-        adam_step(self.value_opt, value_loss.sum())
-
-        rewards = batch.rewards * self.singles[0].reward_scale
-        target = self.td_target(rewards, batch.terminations, next_v)
-        q = self.critic(obs, batch.actions)
-        critic_loss = (q - target[:, None]).pow(2).mean(-1).mean(-1)
-        adam_step(self.critic_opt, critic_loss.sum())
-        ema_update(self.critic_target, self.critic, 1.0 - cfg.tau)
-
-        weights = advantage_weights(adv.detach(), cfg.beta, cfg.weight_clip)
-        actor_loss = (weights * -self.actor.log_prob(obs, batch.actions)).mean(-1)
-        lr = cfg.actor_lr * warmup_cosine(self.num_updates, 0, cfg.steps)
-        for group in self.actor_opt.param_groups:
-            group["lr"] = lr
-        adam_step(self.actor_opt, actor_loss.sum())
-        self.num_updates += 1
-        return {"value_loss": value_loss.detach(), "critic_loss": critic_loss.detach(),
-                "actor_loss": actor_loss.detach(), "q_mean": q.detach().mean((-2, -1)),
-                "v_mean": v.detach().mean(-1)}
-
-
-STACKED: dict[str, type[Stacked]] = {"bc": StackedBC, "td3_bc": StackedTD3BC, "iql": StackedIQL}
+def stack(name: str, cfg: BaseConfig, seeds: Sequence[int], obs_dim: int, act_dim: int
+          ) -> StackedSeeds:
+    """N = len(seeds) seeds of ``ALGOS[name]`` trained as one (one-line error if it cannot)."""
+    return StackedSeeds(name, cfg, seeds, obs_dim, act_dim)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, floats, require,
-                                     soft_update, step, OfflineRLConfig)
+from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, require,
+                                     OfflineRLConfig)
 from curatedrl.datasets.buffer import TransitionBatch
 
 
@@ -73,23 +73,32 @@ class TD3BC(OfflineRL):
             actor_target=True)
         self.last_actor = {"actor_loss": 0.0, "lambda": 0.0}
 
+    def critic_loss(self, nets, obs, batch: TransitionBatch, next_obs, noise):
+        with torch.no_grad():
+            next_act = self.smoothed_target_action(nets, next_obs, noise)
+            next_q = nets.critic_target(next_obs, next_act)
+            target = self.td_target(batch.rewards, batch.terminations, next_q.min(0).values)
+        q, loss = self.critic_mse(nets, obs, batch.actions, target)
+        return loss, q.detach().mean()
+
+    def actor_loss(self, nets, obs, actions):
+        pi = nets.actor(obs)
+        return td3_bc_actor_loss(nets.critic(obs, pi)[0], pi, actions, self.cfg.alpha)
+
     def update(self, batch: TransitionBatch) -> dict[str, float]:
-        cfg = self.cfg
+        cfg, nets = self.cfg, self.nets
         self.num_updates += 1
         obs = self.normalizer(batch.observations)
         next_obs = self.normalizer(batch.next_observations)
 
-        with torch.no_grad():
-            next_q = self.critic_target(next_obs, self.smoothed_target_action(next_obs))
-            target = self.td_target(batch.rewards, batch.terminations, next_q.min(0).values)
-        q, critic_loss = self.critic_step(obs, batch.actions, target)
+        noise = self.target_noise(self.action_shape(batch))
+        critic_loss, q_mean = nets.apply(self.critic_loss, obs, batch, next_obs, noise)
+        nets.step("critic_opt", critic_loss)
 
         if self.num_updates % cfg.policy_delay == 0:
-            pi = self.actor(obs)
-            actor_loss, lmbda = td3_bc_actor_loss(self.critic(obs, pi)[0], pi, batch.actions,
-                                                  cfg.alpha)
-            step(self.actor_opt, actor_loss)
-            soft_update(self.critic_target, self.critic, cfg.tau)
-            soft_update(self.actor_target, self.actor, cfg.tau)
-            self.last_actor = floats({"actor_loss": actor_loss, "lambda": lmbda})
-        return {**floats({"critic_loss": critic_loss, "q_mean": q.mean()}), **self.last_actor}
+            actor_loss, lmbda = nets.apply(self.actor_loss, obs, batch.actions)
+            nets.step("actor_opt", actor_loss)
+            nets.polyak("critic_target", "critic", cfg.tau)
+            nets.polyak("actor_target", "actor", cfg.tau)
+            self.last_actor = nets.metrics({"actor_loss": actor_loss, "lambda": lmbda})
+        return {**nets.metrics({"critic_loss": critic_loss, "q_mean": q_mean}), **self.last_actor}

@@ -3,7 +3,9 @@ the device and the variants compared side by side in the same run (docs/performa
 
 Figures:
 - iwbc: iw-BC steps/s at 256 whole episodes, packed vs padded-and-masked (bench_training.py);
-- seeds: bc, td3_bc, iql steps/s at batch 256, one seed vs 5 stacked seeds (bench_training.py);
+- seeds: bc and the five baselines, steps/s at batch 256, one seed vs 3 stacked seeds
+  (bench_training.py);
+- step: one gradient step of each baseline at its config's batch, steps/s (bench_training.py);
 - eval: evaluation env-steps/s with the policy in the loop vs a one-env loop vs raw stepping
   (bench_eval.py);
 - generation: dataset-generation steps/s (shipped policy in the loop, vectorised, recorded)
@@ -25,6 +27,7 @@ from curatedrl.datasets.behaviour import BehaviourPolicy
 from curatedrl.datasets.suite import ENVS, choose_policies
 from curatedrl.envs.factory import env_fn
 from curatedrl.envs.rollout import run_episodes
+from curatedrl.errors import CuratedRLError
 
 
 def machine() -> str:
@@ -105,11 +108,21 @@ def bench_load(steps: int = 1_000_000) -> str:
             f"tensors: {elapsed:.2f} s  [{machine()}]")
 
 
-FIGURES = ("iwbc", "seeds", "eval", "generation", "load")
+FIGURES = ("iwbc", "seeds", "step", "eval", "generation", "load")
 DEFAULT_DATASET = "curatedrl/hopper/medium-replay-v0"
 
 
-def _figure(name: str, quick: bool, dataset: str) -> list[str]:
+def bench_device(device: str | None) -> str:
+    """The training figures' device: ``device``, else cuda where available, else cpu."""
+    if device is None:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise CuratedRLError(f"--device {device}: this machine has no CUDA device (torch "
+                             f"{torch.__version__}); use --device cpu")
+    return device
+
+
+def _figure(name: str, quick: bool, dataset: str, device: str) -> list[str]:
     from curatedrl.datasets import load
 
     if name == "generation":
@@ -121,12 +134,17 @@ def _figure(name: str, quick: bool, dataset: str) -> list[str]:
         from curatedrl.benchmarks.bench_training import bench_iwbc
 
         kw = dict(batch=16, repeats=1, min_calls=1) if quick else {}
-        return bench_iwbc(ds, machine(), **kw)
+        return bench_iwbc(ds, machine(), device=device, **kw)
     if name == "seeds":
         from curatedrl.benchmarks.bench_training import bench_seeds
 
         kw = dict(batch=32, seeds=2, window=0.05, repeats=1) if quick else {}
-        return bench_seeds(ds, machine(), **kw)
+        return bench_seeds(ds, machine(), device=device, **kw)
+    if name == "step":
+        from curatedrl.benchmarks.bench_training import bench_step
+
+        kw = dict(batch=32, window=0.05, repeats=1) if quick else {}
+        return bench_step(ds, machine(), device=device, **kw)
     from curatedrl.benchmarks.bench_eval import bench_eval
 
     kw = dict(episodes=2, fit_steps=2, raw_steps=500, repeats=1) if quick else {}
@@ -134,8 +152,10 @@ def _figure(name: str, quick: bool, dataset: str) -> list[str]:
 
 
 def run_bench(only: list[str] | None = None, threads: int = 1, quick: bool = False,
-              dataset: str = DEFAULT_DATASET) -> list[str]:
-    """Print (and return) the figures' lines. ``threads``: torch intra-op threads."""
+              dataset: str = DEFAULT_DATASET, device: str | None = None) -> list[str]:
+    """Print (and return) the figures' lines. ``threads``: torch intra-op threads; ``device``:
+    of the training figures (iwbc, seeds, step)."""
+    device = bench_device(device)
     torch.set_num_threads(threads)
     if not quick and dataset == DEFAULT_DATASET and (not only or set(only) - {"generation",
                                                                               "load"}):
@@ -146,7 +166,7 @@ def run_bench(only: list[str] | None = None, threads: int = 1, quick: bool = Fal
     for name in FIGURES:
         if only and name not in only:
             continue
-        for line in _figure(name, quick, dataset):
+        for line in _figure(name, quick, dataset, device):
             print(line, flush=True)
             lines.append(line)
     return lines
