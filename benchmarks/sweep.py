@@ -185,7 +185,6 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     check_output_dir(Path(root), "--root")
     if results is not None:
         check_output_dir(Path(results), "--results")
-        check_sweep_export(schedule, extra, export_as)
     table = export_as or schedule["name"]
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
     overrides = {c: cell_overrides(c.algo, c.dataset, schedule, extra) for c in cells}
@@ -201,6 +200,8 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
         expected[c] = resolved_config(c.algo, cfg, hashes[c.dataset][0], threads, commit)
         defaults[c] = resolved_config(c.algo, cls(seed=c.seed, dataset=c.dataset), None,
                                       threads, commit)
+    if results is not None:  # after the configs: an ill-typed value is the first thing to fix
+        check_sweep_export(schedule, extra, export_as)
     base = Path(root) / schedule["name"]
     if dry_run:
         busy = is_locked(base / SWEEP_LOCK)
