@@ -124,9 +124,9 @@ def attach_reference(agent, ds: EpisodeDataset, buffer: DeviceBuffer, cfg,
             agent.set_reference_log_probs(
                 reference_log_probs(buffer, agent.ref, ref_info["reference_key"]))
     elif hasattr(agent, "replay") and replays_stage_one(cfg):
-        bc_cfg = BCConfig(**{f: getattr(cfg, f) for f in ("seed", "dataset", "steps",
-                                                           "batch_size", "lr", "level",
-                                                           "steps_per_episode", "device")})
+        fields = ("seed", "dataset", "steps", "batch_size", "lr", "level", "steps_per_episode",
+                  "device")
+        bc_cfg = BCConfig(**{f: getattr(cfg, f) for f in fields})
         _, key, cached = stage_one(ds, buffer, bc_cfg, progress)
         agent.replay(load_file(str(CACHE_DIR / f"{key}.steps.safetensors"),
                                device=str(agent.device)))
