@@ -7,6 +7,6 @@ def test_bench_quick_prints_one_line_per_figure_variant(hopper_random_id, capsys
     lines = run_bench(quick=True, dataset=hopper_random_id)
     names = [line.split()[0] for line in lines]
     assert set(names) == set(FIGURES)
-    assert names.count("iwbc") == 2 and names.count("seeds") == 3
+    assert names.count("iwbc") == 2 and names.count("seeds") == 3 and names.count("sampled") == 3
     assert all("cores" in line for line in lines)
     assert capsys.readouterr().out.count("\n") == len(lines)
