@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="speed benchmarks, one printed line per figure")
     p.add_argument("--only", action="append",
-                   choices=["iwbc", "seeds", "eval", "generation", "load"],
+                   choices=["iwbc", "seeds", "eval", "generation", "load", "sampled"],
                    help="run only this figure (repeatable; default: all)")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: the machine is shared; see "

@@ -6,6 +6,7 @@
   and, for scale, iw-BC's step on whole episodes (the published protocol);
 - stage 1 (BC, 128 episodes, k steps) per step, and evaluation env-steps/s with the policy in
   the loop;
+- all in process CPU seconds (one torch thread), so that the figures hold on a shared machine;
 - from those: the CPU time of one iw-BC cell at the schedule, and an estimate of the `paper`
   suite's wall time (9 datasets x 5 seeds x 5 algorithms, 2 workers) against 8 hours.
 
@@ -17,6 +18,7 @@ walker2d (the measured dataset's rows per batch otherwise), evaluation episodes 
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import torch
 
@@ -24,12 +26,28 @@ from curatedrl.algos.bc import BC, BCConfig
 from curatedrl.algos.filtered_bc import FilteredBC, FilteredBCConfig
 from curatedrl.algos.iw_bc import IWBC, IWBCConfig
 from curatedrl.algos.iw_bc_q import IWBCQ
-from curatedrl.benchmarks.timing import compare
 from curatedrl.datasets import EpisodeDataset, make_generator, to_device
 from curatedrl.envs import evaluate
 
 STAGE1_STEPS, FT_STEPS, EVALS, FINAL_EVAL = 10_000, 2_000, 3, 100  # paper-sampled
 EVAL_EPISODES, EP_LEN = 10, 1000
+
+
+def cpu_seconds(variants: dict[str, Callable[[], object]], calls: int, repeats: int = 2
+                ) -> dict[str, float]:
+    """Process CPU seconds per call of each variant (best of ``repeats`` alternating rounds of
+    ``calls`` calls, after one warm-up call). CPU time, not wall time: on a machine shared
+    with other busy processes, one thread's CPU time is what the call costs on a free core."""
+    for fn in variants.values():
+        fn()
+    best = {name: float("inf") for name in variants}
+    for _ in range(repeats):
+        for name, fn in variants.items():
+            start = time.process_time()
+            for _ in range(calls):
+                fn()
+            best[name] = min(best[name], (time.process_time() - start) / calls)
+    return best
 
 
 def _agents(ds: EpisodeDataset, k: int):
@@ -47,7 +65,7 @@ def _agents(ds: EpisodeDataset, k: int):
 
 
 def bench_sampled(ds: EpisodeDataset, machine: str, k: int = 8, batch: int = 256,
-                  window: float = 2.0, repeats: int = 2, eval_episodes: int = EVAL_EPISODES
+                  calls: int = 5, repeats: int = 2, eval_episodes: int = EVAL_EPISODES
                   ) -> list[str]:
     torch.manual_seed(0)
     a = _agents(ds, k)
@@ -60,26 +78,24 @@ def bench_sampled(ds: EpisodeDataset, machine: str, k: int = 8, batch: int = 256
     uniq_rows = int((full.offsets[uniq + 1] - full.offsets[uniq]).sum())
     bc = BC(BCConfig(batch_size=128, steps_per_episode=k), ds.metadata.obs_dim,
             ds.metadata.act_dim)
-    r = compare({
+    t = cpu_seconds({
         "fbc": lambda: a["fbc"].update(strata.sample_episodes(batch, gen, k)),
         "iw": lambda: a["iw"].update(strata.sample_episodes(batch, gen, k)),
         "iwq": lambda: a["iwq"].update(quality.sample_episodes(batch, gen, k)),
         "bc": lambda: bc.update(full.sample_episodes(128, gen, k)),
-    }, window=window, repeats=repeats)
-    whole = compare({"w": lambda: a["iw"].update(strata.sample_episodes(batch, gen))},
-                    window=window, repeats=1, min_calls=2)["w"]
-    t = {n: 1.0 / v for n, v in r.items()}
-    t_w = 1.0 / whole
+    }, calls, repeats)
+    t_w = cpu_seconds({"w": lambda: a["iw"].update(strata.sample_episodes(batch, gen))}, 1,
+                      1)["w"]
     weight_pass = t["iw"] - t["fbc"]
-    start = time.perf_counter()
+    start = time.process_time()
     res = evaluate(a["fbc"].act, ds.metadata, eval_episodes, 0, num_envs=eval_episodes)
-    env_rate = float(res.lengths.sum()) / (time.perf_counter() - start)
+    env_rate = float(res.lengths.sum()) / (time.process_time() - start)
     eval_s = (EVALS * EVAL_EPISODES + FINAL_EVAL) * EP_LEN / env_rate
     stage1 = STAGE1_STEPS * t["bc"]
     cell = FT_STEPS * t["iw"] + eval_s
     did = ds.metadata.dataset_id
     lines = [
-        f"sampled     fine-tuning step, {batch} episodes of the curated strata of {did} "
+        f"sampled     CPU per fine-tuning step, {batch} episodes of the curated strata of {did} "
         f"({ds.num_steps:,} rows; batch {rows:,} rows, {len(uniq)} unique episodes = "
         f"{uniq_rows:,} rows), k = {k}: filtered BC {1e3 * t['fbc']:.0f} ms; iw-BC "
         f"{1e3 * t['iw']:.0f} ms = exact whole-episode weight pass {1e3 * weight_pass:.0f} ms "
@@ -88,7 +104,7 @@ def bench_sampled(ds: EpisodeDataset, machine: str, k: int = 8, batch: int = 256
         f"sampled     one iw-BC cell at paper-sampled on {did}: fine-tuning {FT_STEPS} x "
         f"{1e3 * t['iw']:.0f} ms = {FT_STEPS * t['iw'] / 60:.1f} min + evaluation "
         f"{EVALS * EVAL_EPISODES + FINAL_EVAL} episodes <= {eval_s / 60:.1f} min (policy in "
-        f"the loop {env_rate:,.0f} env-steps/s) = {cell / 60:.1f} min CPU, plus stage 1 "
+        f"the loop {env_rate:,.0f} env-steps per CPU s) = {cell / 60:.1f} min CPU, plus stage 1 "
         f"({STAGE1_STEPS} x {1e3 * t['bc']:.1f} ms = {stage1 / 60:.1f} min) once per dataset "
         f"and seed  [{machine}, cpu]",
         _suite_line(t, weight_pass, rows, eval_s, env_rate, machine),
@@ -118,5 +134,5 @@ def _suite_line(t, weight_pass, rows, eval_s, env_rate, machine) -> str:
 
 
 def sampled_figure(ds: EpisodeDataset, machine: str, quick: bool) -> list[str]:
-    kw = dict(batch=16, window=0.01, repeats=1, eval_episodes=2) if quick else {}
+    kw = dict(batch=16, calls=1, repeats=1, eval_episodes=2) if quick else {}
     return bench_sampled(ds, machine, **kw)

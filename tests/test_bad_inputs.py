@@ -63,6 +63,11 @@ CASES = [
          "steps_per_episode must be >= 0, got -8"),
     Case("negative stage-1 steps per episode", "--algo filtered_bc --set ref_steps_per_episode=-1",
          "ref_steps_per_episode must be an int >= 0 (or null: as steps_per_episode), got -1"),
+    Case("weight refresh interval of 0", "--algo iw_bc --set weight_refresh=0",
+         "weight_refresh must be >= 1 (1: exact weights every step; R: log q refreshed every R "
+         "steps), got 0"),
+    Case("negative weight refresh interval", "--algo iw_bc_q --set weight_refresh=-5",
+         "weight_refresh must be >= 1"),
     Case("negative BC steps per episode", "--set steps_per_episode=-2",
          "steps_per_episode must be >= 0, got -2"),
     Case("malformed dataset id", "--dataset hopper-medium", "malformed dataset id 'hopper-medium'"),

@@ -191,3 +191,26 @@ def test_weights_with_sampled_steps_equal_those_of_the_whole_episodes(per_step):
                                        rtol=1e-12, atol=1e-15)
         sampled_agent.actor.load_state_dict(whole_agent.actor.state_dict())  # same learner
         sampled_agent.q.load_state_dict(whole_agent.q.state_dict())
+
+
+def test_weight_refresh_reuses_log_q_until_it_is_r_steps_old():
+    ds = float64_dataset()
+    exact, stale = make_agent(ds), make_agent(ds, weight_refresh=3)
+    buf = to_device(ds).restrict(exact.select(ds))
+    gen = make_generator(7)
+    first = buf.sample_episodes(N, gen)
+    exact.update(first)
+    stale.update(first)  # nothing cached yet: every episode computed, as the exact weights
+    torch.testing.assert_close(stale.last_weights, exact.last_weights, rtol=1e-10, atol=1e-14)
+    cached = stale.stale_log_q["value"].clone()
+    stale.actor.load_state_dict(exact.actor.state_dict())
+    stale.q.load_state_dict(exact.q.state_dict())
+    stale.update(first)  # 1 step later: the cached log q(τ) is used, though q has moved
+    assert torch.equal(stale.stale_log_q["value"], cached)
+    exact.update(first)
+    assert not torch.allclose(stale.last_weights, exact.last_weights, rtol=1e-9, atol=0)
+    for _ in range(2):
+        stale.update(first)
+    changed = stale.stale_log_q["value"] != cached  # 3 steps old: recomputed
+    assert changed[first.episodes].all() and not changed[~torch.isin(
+        torch.arange(len(changed)), first.episodes)].any()
