@@ -21,7 +21,7 @@ import numpy as np
 
 DATASETS = ("curatedrl/hopper/medium-replay-v0", "curatedrl/hopper/medium-expert-v0")
 ALGOS = ("filtered_bc", "iw_bc")
-KS = (8, 32, 0)  # cheap arms first, so a cut-short run still pairs them
+KS = (8, 0, 32)
 SEEDS = (0, 1, 2)
 REF_K = 8
 SCHEDULE = {"steps": 500, "warmup_steps": 75, "batch_size": 256, "lr": 4e-5, "ref_steps": 2000,
@@ -36,9 +36,9 @@ def cell_dir(out: Path, dataset: str, algo: str, k: int, seed: int) -> Path:
 def run(out: Path, episodes: int) -> None:
     from curatedrl.benchmarks.train import train
 
-    for k in KS:
-        for dataset in DATASETS:
-            for seed in SEEDS:
+    for dataset in DATASETS:  # seed by seed, so that a run cut short leaves complete pairs
+        for seed in SEEDS:
+            for k in KS:
                 for algo in ALGOS:
                     d = cell_dir(out, dataset, algo, k, seed)
                     if (d / "final.json").exists():
