@@ -33,13 +33,15 @@ def cell_dir(out: Path, dataset: str, algo: str, k: int, seed: int) -> Path:
     return out / dataset.split("/")[1] / dataset.split("/")[2] / algo / f"k{k}" / f"seed{seed}"
 
 
-def run(out: Path, episodes: int) -> None:
+def run(out: Path, episodes: int, algos=ALGOS, ks=KS, datasets=DATASETS) -> None:
+    """Every cell not yet finished; a second process may run another subset at the same time
+    (``--algo``, ``--k``, ``--dataset``): the cells are disjoint directories."""
     from curatedrl.benchmarks.train import train
 
-    for dataset in DATASETS:  # seed by seed, so that a run cut short leaves complete pairs
+    for dataset in datasets:  # seed by seed, so that a run cut short leaves complete pairs
         for seed in SEEDS:
-            for k in KS:
-                for algo in ALGOS:
+            for k in ks:
+                for algo in algos:
                     d = cell_dir(out, dataset, algo, k, seed)
                     if (d / "final.json").exists():
                         continue
@@ -100,9 +102,12 @@ def main() -> None:
     p.add_argument("what", choices=("run", "table"))
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--episodes", type=int, default=100, help="final evaluation episodes")
+    p.add_argument("--algo", action="append", choices=ALGOS, help="only these (repeatable)")
+    p.add_argument("--k", action="append", type=int, choices=KS, help="only these (repeatable)")
+    p.add_argument("--dataset", action="append", choices=DATASETS, help="only these")
     a = p.parse_args()
     if a.what == "run":
-        run(a.out, a.episodes)
+        run(a.out, a.episodes, a.algo or ALGOS, a.k or KS, a.dataset or DATASETS)
     else:
         print(table(a.out))
 
