@@ -86,14 +86,14 @@ def table(out: Path) -> str:
                 if not scores:
                     continue
                 s = np.array(list(scores.values()))
-                per = ", ".join(f"{scores[x]:.1f}" if x in scores else "—" for x in SEEDS)
+                per = ", ".join(f"{scores[x]:.2f}" if x in scores else "—" for x in SEEDS)
                 paired = [scores[x] - whole[x] for x in SEEDS if x in scores and x in whole]
-                delta = (f"{np.mean(paired):+.1f} ± {np.std(paired):.1f}" if k and paired
+                delta = (f"{np.mean(paired):+.2f} ± {np.std(paired):.2f}" if k and paired
                          else "—")
                 e = f"{np.mean(ess):.3f}" if ess else "—"
                 lines.append(f"| {dataset.split('/', 1)[1]} | {algo} | "
-                             f"{'whole' if k == 0 else k} | {per} | {s.mean():.1f} ± "
-                             f"{s.std():.1f} | {delta} | {e} | {np.mean(wall):.0f} |")
+                             f"{'whole' if k == 0 else k} | {per} | {s.mean():.2f} ± "
+                             f"{s.std():.2f} | {delta} | {e} | {np.mean(wall):.0f} |")
     return "\n".join(lines)
 
 
