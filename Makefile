@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The CPU wheel of torch lies on this machine's disk; a bare `torch` would pull a CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard site-screenshots reliability-doc clean-venv gpu-wheels gpu-check
+.PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard site-screenshots reliability-doc k-validation clean-venv gpu-wheels gpu-check
 SIZE ?= full
 # make reproduce SUITE=paper|baselines|all SEEDS=5 SCHEDULE=paper|cpu [ALGO=name] [WORKERS=N]
 #   [ARGS="--skip-exported --dry-run ..."]  (any other `curatedrl sweep` option)
@@ -50,6 +50,10 @@ datasets: $(STAMP)  ## the suite's datasets from the shipped policies (SIZE=smal
 policies: $(STAMP)  ## train (or resume) the behaviour policies; needs the `policies` extra
 	$(BIN)/pip install --quiet -e ".[policies]"
 	$(BIN)/curatedrl policies train
+
+k-validation: $(STAMP)  ## whole episodes vs k sampled steps for paper-sampled (hours; docs/iw_bc.md)
+	$(BIN)/python -m curatedrl.benchmarks.k_validation run --out runs/k-validation --episodes 50
+	$(BIN)/python -m curatedrl.benchmarks.k_validation table --out runs/k-validation
 
 reproduce: $(STAMP)  ## run a suite's cells (skips finished ones) and export them to results/
 	$(BIN)/curatedrl sweep --suite $(SUITE) --seeds $(SEEDS) --schedule $(SCHEDULE) \

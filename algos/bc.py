@@ -86,6 +86,21 @@ class BC(ActorLearner):
     def __init__(self, cfg: BCConfig, obs_dim: int, act_dim: int):
         super().__init__(cfg, obs_dim, act_dim, cfg.lr)
         self.batch_kind = "episodes" if cfg.level == "episode" else "transitions"
+        self.replayed: dict[str, torch.Tensor] | None = None
+
+    def replay(self, record: dict[str, torch.Tensor]) -> None:
+        """Replay a recorded run of this config (the cached stage 1 of the two-stage runs:
+        ``loss`` of every step, actor states under ``"<step>/<name>"``) instead of training:
+        each update returns the recorded loss and loads the actor recorded at that step."""
+        self.replayed = record
+
+    def _replay_update(self) -> dict[str, float]:
+        self.num_updates += 1
+        prefix = f"{self.num_updates}/"
+        state = {k[len(prefix):]: v for k, v in self.replayed.items() if k.startswith(prefix)}
+        if state:
+            self.actor.load_state_dict(state)
+        return {"loss": float(self.replayed["loss"][self.num_updates - 1])}
 
     def loss(self, batch: EpisodeBatch | TransitionBatch, nets=None) -> torch.Tensor:
         """The batch's NLL under the actor of ``nets`` (this agent's own if None)."""
@@ -96,6 +111,8 @@ class BC(ActorLearner):
         return -lp.mean()
 
     def update(self, batch: EpisodeBatch | TransitionBatch) -> dict[str, float]:
+        if self.replayed is not None:
+            return self._replay_update()
         loss = self.nets.apply(lambda nets, b: self.loss(b, nets), batch)
         self.nets.step("opt", loss)
         self.num_updates += 1

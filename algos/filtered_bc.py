@@ -38,7 +38,9 @@ class FilteredBCConfig(BaseConfig):
         percentiles: the strata cut-offs (paper: 90, 95, 98).
         top_fraction: fraction kept by the "top" filter.
         min_return: return threshold of the "min_return" filter.
-        steps_per_episode: 0 uses whole episodes; k > 0 draws k steps per episode (CPU schedules).
+        steps_per_episode: 0 uses whole episodes; k > 0 draws k steps per episode for the
+            gradient (CPU schedules; iw-BC's weights still read whole episodes).
+        ref_steps_per_episode: the same for stage 1 (None: ``steps_per_episode``).
         ref_steps: stage-1 BC steps for π_ref (paper: 10,000).
         ref_batch_size: stage-1 episodes per batch (paper: 128).
         ref_lr: stage-1 Adam learning rate (paper: 1e-3).
@@ -53,6 +55,7 @@ class FilteredBCConfig(BaseConfig):
     top_fraction: float = 0.1
     min_return: float = 0.0
     steps_per_episode: int = 0
+    ref_steps_per_episode: int | None = None
     ref_steps: int = 10_000
     ref_batch_size: int = 128
     ref_lr: float = 1e-3
@@ -72,6 +75,10 @@ class FilteredBCConfig(BaseConfig):
                                  "positive")
         if self.steps_per_episode < 0:
             raise CuratedRLError(f"steps_per_episode must be >= 0, got {self.steps_per_episode}")
+        k = self.ref_steps_per_episode
+        if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 0):
+            raise CuratedRLError(f"ref_steps_per_episode must be an int >= 0 (or null: as "
+                                 f"steps_per_episode), got {k!r}")
 
 
 class FilteredBC(ActorLearner):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
 from torch import nn
 
 LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0
+HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)  # a python float: exact in float64 too
 
 
 def mlp(in_dim: int, hidden: Sequence[int], out_dim: int, layer_norm: bool = False
@@ -48,7 +50,7 @@ class GaussianActor(nn.Module):
         """(N,) log π(a|s), summed over action dimensions."""
         mean, log_std = self.mean(obs), self.log_std_clamped()
         z = (act - mean) * torch.exp(-log_std)
-        return (-0.5 * z.pow(2) - log_std - 0.5 * torch.log(torch.tensor(2 * torch.pi))).sum(-1)
+        return (-0.5 * z.pow(2) - log_std - HALF_LOG_2PI).sum(-1)
 
     @torch.no_grad()
     def act(self, obs: torch.Tensor) -> torch.Tensor:

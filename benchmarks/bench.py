@@ -10,7 +10,9 @@ Figures:
   (bench_eval.py);
 - generation: dataset-generation steps/s (shipped policy in the loop, vectorised, recorded)
   next to raw env stepping with random actions on the same machine, and their ratio;
-- load: seconds to load a 1M-step dataset (Minari HDF5) into device tensors.
+- load: seconds to load a 1M-step dataset (Minari HDF5) into device tensors;
+- sampled: the paper-sampled schedule's cost: iw-BC's exact whole-episode weight pass beside a
+  k-step gradient, one iw-BC cell, the paper suite's estimated wall time (bench_sampled.py).
 
 ``--quick`` runs every figure at a tiny size (for the end-to-end test), not for reporting.
 """
@@ -108,7 +110,7 @@ def bench_load(steps: int = 1_000_000) -> str:
             f"tensors: {elapsed:.2f} s  [{machine()}]")
 
 
-FIGURES = ("iwbc", "seeds", "step", "eval", "generation", "load")
+FIGURES = ("iwbc", "seeds", "step", "eval", "generation", "load", "sampled")
 DEFAULT_DATASET = "curatedrl/hopper/medium-replay-v0"
 
 
@@ -135,6 +137,10 @@ def _figure(name: str, quick: bool, dataset: str, device: str) -> list[str]:
 
         kw = dict(batch=16, repeats=1, min_calls=1) if quick else {}
         return bench_iwbc(ds, machine(), device=device, **kw)
+    if name == "sampled":
+        from curatedrl.benchmarks.bench_sampled import sampled_figure
+
+        return sampled_figure(ds, machine(), quick)
     if name == "seeds":
         from curatedrl.benchmarks.bench_training import bench_seeds
 

@@ -41,6 +41,7 @@ def iwbc_agent(ds: EpisodeDataset, device: str, seed: int = 0) -> IWBC:
     """iw-BC with the paper's settings; π_ref = the initial actor (speed does not depend on it)."""
     m = ds.metadata
     agent = IWBC(IWBCConfig(seed=seed, device=device), m.obs_dim, m.act_dim)
+    agent.prepare(ds)
     agent.set_reference({k: v.clone() for k, v in agent.actor.state_dict().items()})
     return agent
 

@@ -50,7 +50,7 @@ def padded_iw_bc_loss(agent: IWBC, obs: torch.Tensor, act: torch.Tensor, mask: t
         w = torch.exp(cfg.temperature * (log_q - log_ref) / lengths).clamp(0.0, cfg.weight_clip)
         w = w / w.sum()
     per_episode = -_masked_log_probs(agent.actor, obs, act, mask).sum(1) / lengths
-    return (w * per_episode).sum()
+    return (w * per_episode).mean()
 
 
 def padded_iw_bc_update(agent: IWBC, batch: EpisodeBatch) -> torch.Tensor:

@@ -22,7 +22,7 @@ from curatedrl.benchmarks.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSIO
 from curatedrl.benchmarks.determinism import deterministic_mode, nonfinite
 from curatedrl.benchmarks.journal import JOURNAL_FILE, RowJournal
 from curatedrl.benchmarks.lock import DirLock, check_output_dir
-from curatedrl.benchmarks.reference import get_reference
+from curatedrl.benchmarks.reference import attach_reference
 from curatedrl.benchmarks.rundir import write_csv, write_json, write_yaml
 from curatedrl.benchmarks.runstate import (RunInterrupted, check_config, previous_failure,
                                            resolved_config, resume_point)
@@ -119,10 +119,7 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
         thread_changes = list(ckpt.get("thread_changes", []))
     metrics_rows, eval_rows = tables["metrics"], tables["eval"]
     start = time.time() - elapsed
-    if ckpt is None and cls.needs_reference:
-        state, key, cached = get_reference(ds, full, cfg, progress)
-        agent.set_reference(state)
-        ref_info = {"reference_key": key, "reference_cached": cached}
+    ref_info = attach_reference(agent, ds, full, cfg, ref_info, progress)
     buffer = full.restrict(view)
     sample_kwargs = agent.sample_kwargs()
 

@@ -49,6 +49,7 @@ class EpisodeBatch:
         lengths: (n,) int64 rows of each episode in the batch: its length, or the number of
             subsampled steps.
         episodes: (n,) int64 episode indices into the dataset.
+        rows: (S,) int64 the dataset row of each packed step (None when not known).
     """
 
     observations: torch.Tensor
@@ -59,6 +60,7 @@ class EpisodeBatch:
     segment: torch.Tensor
     lengths: torch.Tensor
     episodes: torch.Tensor
+    rows: torch.Tensor | None = None
 
     @property
     def num_episodes(self) -> int:
@@ -69,6 +71,19 @@ def segment_sum(values: torch.Tensor, segment: torch.Tensor, n: int) -> torch.Te
     """Sum ``values`` (S, ...) into ``n`` segments given each row's segment id."""
     out = torch.zeros((n, *values.shape[1:]), dtype=values.dtype, device=values.device)
     return out.index_add_(0, segment, values)
+
+
+def episode_rows(offsets: torch.Tensor, episodes: torch.Tensor
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(rows, segment, lengths) of whole dataset episodes ``episodes`` (indices into
+    ``offsets``), packed in that order: the dataset row of each packed step, the batch position of
+    its episode, and each episode's length."""
+    starts = offsets[episodes]
+    lengths = offsets[episodes + 1] - starts
+    segment = torch.repeat_interleave(torch.arange(len(episodes), device=offsets.device), lengths)
+    first = torch.cumsum(lengths, 0) - lengths
+    rows = starts[segment] + torch.arange(len(segment), device=offsets.device) - first[segment]
+    return rows, segment, lengths
 
 
 def pad_segments(values: torch.Tensor, segment: torch.Tensor, lengths: torch.Tensor
@@ -216,6 +231,7 @@ class DeviceBuffer:
             segment=segment,
             lengths=lengths,
             episodes=self.view_episodes[ids],
+            rows=idx,
         )
 
 

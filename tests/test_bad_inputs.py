@@ -60,6 +60,17 @@ CASES = [
          "percentiles must lie in [0, 100], got 101.0"),
     Case("percentile below 0", "--algo iw_bc --set percentiles=[-5,90]",
          "percentiles must lie in [0, 100], got -5.0"),
+    Case("negative steps per episode", "--algo iw_bc --set steps_per_episode=-8",
+         "steps_per_episode must be >= 0, got -8"),
+    Case("negative stage-1 steps per episode", "--algo filtered_bc --set ref_steps_per_episode=-1",
+         "ref_steps_per_episode must be an int >= 0 (or null: as steps_per_episode), got -1"),
+    Case("weight refresh interval of 0", "--algo iw_bc --set weight_refresh=0",
+         "weight_refresh must be >= 1 (1: exact weights every step; R: log q refreshed every R "
+         "steps), got 0"),
+    Case("negative weight refresh interval", "--algo iw_bc_q --set weight_refresh=-5",
+         "weight_refresh must be >= 1"),
+    Case("negative BC steps per episode", "--set steps_per_episode=-2",
+         "steps_per_episode must be >= 0, got -2"),
     Case("malformed dataset id", "--dataset hopper-medium", "malformed dataset id 'hopper-medium'"),
     Case("malformed dataset id", "--dataset 'curatedrl/hopper medium-v0'",
          "malformed dataset id"),
@@ -272,6 +283,19 @@ def test_bad_input_is_refused_and_nothing_is_lost(case, ws, capsys):
     assert case.expect in lines[0]
     assert not row.created and not row.changed
     assert not (Path(ws["runs"]) / "new").exists()
+
+
+def test_unknown_schedule_is_refused_and_nothing_is_written(ws, capsys, tmp_path):
+    root = Path(ws["root"])
+    before = snapshot(root)
+    capsys.readouterr()
+    code = main(["sweep", "--suite", "paper", "--schedule", "paper-sampeld", "--seeds", "1",
+                 "--root", str(tmp_path / "runs"), "--results", str(tmp_path / "results")])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1
+    assert lines[0].startswith("curatedrl: error: unknown schedule 'paper-sampeld'; choose one "
+                               "of") and "paper-sampled" in lines[0]
+    assert snapshot(root) == before and list(tmp_path.iterdir()) == []
 
 
 def render(rows: list[Row]) -> str:

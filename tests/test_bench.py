@@ -9,5 +9,6 @@ def test_bench_quick_prints_one_line_per_figure_variant(hopper_random_id, capsys
     names = [line.split()[0] for line in lines]
     assert set(names) == set(FIGURES)
     assert names.count("iwbc") == 2 and names.count("seeds") == len(STACKED)
+    assert names.count("sampled") == 3
     assert all("cores" in line for line in lines)
     assert capsys.readouterr().out.count("\n") == len(lines)

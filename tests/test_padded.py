@@ -23,6 +23,7 @@ def agent_and_buffer():
     ref = GaussianActor(OBS, ACT)
     with torch.no_grad():
         ref.log_std.fill_(-0.3)
+    agent.prepare(ds)
     agent.set_reference(ref.state_dict())
     return agent, to_device(ds).restrict(agent.select(ds))
 
