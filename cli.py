@@ -366,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="speed benchmarks, one printed line per figure")
     p.add_argument("--only", action="append",
-                   choices=["iwbc", "seeds", "step", "eval", "generation", "load"],
+                   choices=["iwbc", "seeds", "step", "eval", "generation", "load", "sweep"],
                    help="run only this figure (repeatable; default: all)")
     _add_threads(p, default=1)
     p.add_argument("--dataset", default="curatedrl/hopper/medium-replay-v0",

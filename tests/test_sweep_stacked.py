@@ -167,3 +167,33 @@ def test_train_seeds_refuses_an_algorithm_that_cannot_stack(hopper_random_id, tm
         res = subprocess.run(cmd[:-4] + ["--seeds", bad, "--out", str(out)], capture_output=True,
                              text=True, timeout=120)
         assert res.returncode == 2 and match in res.stderr and not out.exists()
+
+
+def test_a_seed_with_a_nonfinite_metric_fails_alone(hopper_random_id, tmp_path, monkeypatch):
+    """Seed 1 turns non-finite at step 4: it is marked failed as a single run would be (last
+    good resume.pt kept); seed 0 goes on in a stack of its own and ends as its separate run."""
+    from curatedrl.algos.stacked import StackedSeeds
+
+    update, calls = StackedSeeds.update, []
+
+    def poisoned(self, batch):
+        m = update(self, batch)
+        calls.append(self.n)
+        if len(calls) == 4:
+            key = next(iter(m))
+            m[key] = m[key].clone()
+            m[key][self.seeds.index(1)] = float("nan")
+        return m
+
+    monkeypatch.setattr(StackedSeeds, "update", poisoned)
+    with pytest.raises(CuratedRLError, match="1 of 2 stacked seeds failed: non-finite "
+                                             "training metric at step 4") as err:
+        train_seeds("td3_bc", hopper_random_id, [0, 1], TINY, tmp_path / "stacked",
+                    progress=False)
+    assert "\n" not in str(err.value) and calls == [2, 2, 2, 2, 1, 1]
+    failed = json.loads((tmp_path / "stacked" / "seed1" / "final.json").read_text())
+    assert failed["status"] == "failed" and failed["failed_step"] == 4
+    assert failed["last_checkpoint_step"] == 3
+    assert (tmp_path / "stacked" / "seed1" / "resume.pt").exists()
+    train("td3_bc", hopper_random_id, 0, TINY, tmp_path / "single" / "seed0", progress=False)
+    _assert_same_run(tmp_path / "stacked" / "seed0", tmp_path / "single" / "seed0")
