@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from curatedrl.algos.stacked import stack
 from curatedrl.algos import ALGOS
+from curatedrl.algos.stacked import stack
 from curatedrl.benchmarks import runrecord
 from curatedrl.benchmarks.rundir import read_yaml
 from curatedrl.benchmarks.sweep import Cell, expand, sweep
