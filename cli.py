@@ -160,12 +160,37 @@ def _train(args: argparse.Namespace) -> None:
         if value is not None:
             overrides[key] = value
     _stop_on_sigterm()
-    final = train(args.algo, args.dataset, args.seed, overrides,
+    if args.seeds is not None:
+        _train_seeds(args, overrides)
+        return
+    final = train(args.algo, args.dataset, args.seed or 0, overrides,
                   Path(args.out) if args.out else None, use_wandb=args.wandb,
                   wandb_group=args.wandb_group, allow_thread_change=args.allow_thread_change)
-    print(f"{args.algo} on {args.dataset} (seed {args.seed}): normalised score "
+    print(f"{args.algo} on {args.dataset} (seed {args.seed or 0}): normalised score "
           f"{final['normalized_score_last']:.1f} (best {final['normalized_score_best']:.1f}), "
           f"return {final['return_last']:.1f}; run directory {final['run_dir']}")
+
+
+def _train_seeds(args: argparse.Namespace, overrides: dict) -> None:
+    from pathlib import Path
+
+    from curatedrl.benchmarks.train_stacked import train_seeds
+
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        raise CuratedRLError(f"--seeds needs comma-separated integers such as 0,1,2, got "
+                             f"{args.seeds!r}") from None
+    if args.seed is not None:
+        raise CuratedRLError("give --seed (one seed) or --seeds (several, stacked), not both")
+    finals = train_seeds(args.algo, args.dataset, seeds, overrides,
+                         Path(args.out) if args.out else None, use_wandb=args.wandb,
+                         wandb_group=args.wandb_group,
+                         allow_thread_change=args.allow_thread_change)
+    for f in finals:
+        print(f"{args.algo} on {args.dataset} (seed {f['seed']}, stacked): normalised score "
+              f"{f['normalized_score_last']:.1f} (best {f['normalized_score_best']:.1f}), "
+              f"return {f['return_last']:.1f}; run directory {f['run_dir']}")
 
 
 def _stop_on_sigterm() -> None:
@@ -209,7 +234,7 @@ def _sweep(args: argparse.Namespace) -> None:
     out = sweep(cells, schedule, Path(args.root), None if args.no_results else Path(args.results),
                 args.backend, args.workers, args.address, extra, group, gpu, args.threads,
                 skip_exported=args.skip_exported, dry_run=args.dry_run,
-                export_as=args.export_as)
+                export_as=args.export_as, seeds_per_process=args.seeds_per_process)
     if out["failed"]:
         raise CuratedRLError(f"{len(out['failed'])} of {len(cells)} cells failed (listed above); "
                              f"run the same command again to retry them")
@@ -291,7 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "iw_bc_q, ...)")
     p.add_argument("--dataset", required=True,
                    help="Minari dataset id or D4RL-format .hdf5 file")
-    p.add_argument("--seed", type=int, default=0, help="seed of training and evaluation")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of training and evaluation (default 0)")
+    p.add_argument("--seeds", default=None, metavar="S1,S2,...",
+                   help="train these seeds in one process, stacked (bc at transition level and "
+                        "the baselines), each in its own run directory OUT/seed<N> (--out: "
+                        "their parent, default runs/<algo>/<dataset>)")
     p.add_argument("--steps", type=int, default=None,
                    help="gradient steps (default: the algorithm's config; two-stage algorithms "
                         "count stage 2 only, stage 1 is ref_steps)")
@@ -336,7 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="speed benchmarks, one printed line per figure")
     p.add_argument("--only", action="append",
-                   choices=["iwbc", "seeds", "step", "eval", "generation", "load", "sampled"],
+                   choices=["iwbc", "seeds", "step", "eval", "generation", "load", "sampled",
+                            "sweep"],
                    help="run only this figure (repeatable; default: all)")
     _add_threads(p, default=1)
     p.add_argument("--dataset", default="curatedrl/hopper/medium-replay-v0",
@@ -362,6 +393,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run only this algorithm (repeatable; any registered algorithm)")
     p.add_argument("--dataset", action="append",
                    help="run only this dataset id or file (repeatable)")
+    p.add_argument("--seeds-per-process", dest="seeds_per_process", type=int, default=None,
+                   metavar="N",
+                   help="seeds of one algo x dataset trained stacked in one process, each in "
+                        "its own run directory (default: all of them for bc at transition level "
+                        "and the baselines, one per process for the episode-level BC family; "
+                        "1: one process per seed; N > 1 is refused for algorithms that cannot "
+                        "stack)")
     p.add_argument("--schedule", default="paper",
                    help="paper (the algorithms' published defaults; needs a GPU), cpu (reduced, "
                         "for 2 CPU cores) or a schedule YAML file (default paper)")

@@ -63,13 +63,21 @@ def sample_stacked(buffer: DeviceBuffer, batch_size: int,
     return buffer.transitions_at(ep, k - (buffer.view_cum[ep] - buffer.lengths[ep]))
 
 
-def _check(name: str, cfg: BaseConfig, seeds: Sequence[int]) -> None:
+def stack_problem(name: str, cfg: BaseConfig) -> str | None:
+    """Why algorithm ``name`` with ``cfg`` cannot train stacked seeds, or None if it can."""
     if name not in STACKED:
-        raise CuratedRLError(f"algorithm {name!r} cannot train stacked seeds (whole-episode "
-                             f"batches differ in size per seed); stackable: {', '.join(STACKED)}")
+        return (f"algorithm {name!r} cannot train stacked seeds (whole-episode batches differ "
+                f"in size per seed); stackable: {', '.join(STACKED)}")
     if name == "bc" and getattr(cfg, "level", "transition") != "transition":
-        raise CuratedRLError("bc trains stacked seeds at level 'transition' only (whole-episode "
-                             "batches differ in size per seed); set level: transition")
+        return ("bc trains stacked seeds at level 'transition' only (whole-episode batches "
+                "differ in size per seed); set level: transition")
+    return None
+
+
+def _check(name: str, cfg: BaseConfig, seeds: Sequence[int]) -> None:
+    problem = stack_problem(name, cfg)
+    if problem is not None:
+        raise CuratedRLError(problem)
     if not seeds:
         raise CuratedRLError("stacked seeds need at least one seed, got none (N = 0)")
     if len(set(seeds)) != len(seeds):
@@ -121,6 +129,23 @@ class StackedSeeds:
         ``mode="reduce-overhead"`` captures the step in CUDA graphs; CPU runs stay eager."""
         self.update = torch.compile(self.agent.update, **kwargs)
         return self
+
+    def load(self, states: Sequence[dict[str, Any]]) -> None:
+        """Start every seed from a single-seed ``state_dict()`` (a resume checkpoint, or an
+        exported seed): loaded into the single-seed agents, then stacked (parameters and Adam
+        states). All seeds must be at the same update count."""
+        for a, state in zip(self.singles, states, strict=True):
+            a.load_state_dict(state)
+        counts = {a.num_updates for a in self.singles}
+        if len(counts) != 1:
+            raise CuratedRLError(f"stacked seeds must start at one update count, got "
+                                 f"{sorted(counts)}")
+        self.nets.load(self.singles)
+        self.agent.num_updates = self.singles[0].num_updates
+        if isinstance(getattr(self.agent, "last_actor", None), dict):
+            self.agent.last_actor = self.nets.metrics({
+                k: torch.tensor([a.last_actor[k] for a in self.singles], device=self.device)
+                for k in self.singles[0].last_actor})
 
     def export(self) -> list[Algorithm]:
         """The N single-seed agents holding the stacked state (for evaluation and saving)."""

@@ -158,6 +158,30 @@ class StackedNets:
                 torch.full((self.n,), float(v), device=self.device) for k, v in values.items()}
 
     @torch.no_grad()
+    def load(self, singles: Sequence[Any]) -> None:
+        """The inverse of ``export``: seed i's parameters, buffers and Adam states (moments,
+        step count, learning rate) from ``singles[i]`` into the stacked tensors."""
+        for name in self.calls:
+            for i, agent in enumerate(singles):
+                for key, value in agent.nets.parts[name].state_dict().items():
+                    self.state[name][f"m.{key}"][i].copy_(value)
+        for name, stacked in self.optims.items():
+            firsts = [agent.nets.parts[name] for agent in singles]
+            stacked.param_groups[0]["lr"] = firsts[0].param_groups[0]["lr"]
+            on_device = stacked.param_groups[0].get("fused")
+            for j, (m, k) in enumerate(self.owners[name]):
+                states = [opt.state.get(opt.param_groups[0]["params"][j], {}) for opt in firsts]
+                if not states[0]:
+                    stacked.state.pop(self.state[m][k], None)
+                    continue
+                target = self.state[m][k]
+                stacked.state[target] = {
+                    key: (torch.as_tensor(float(v), dtype=torch.float32,
+                                          device=target.device if on_device else "cpu")
+                          if key == "step" else torch.stack([s[key] for s in states]).clone())
+                    for key, v in states[0].items()}
+
+    @torch.no_grad()
     def export(self, singles: Sequence[Any]) -> None:
         """Write seed i's parameters, buffers and optimizer states into ``singles[i]``."""
         for name in self.calls:

@@ -13,6 +13,8 @@ Figures:
 - load: seconds to load a 1M-step dataset (Minari HDF5) into device tensors;
 - sampled: the paper-sampled schedule's cost: iw-BC's exact whole-episode weight pass beside a
   k-step gradient, one iw-BC cell, the paper suite's estimated wall time (bench_sampled.py).
+- sweep: wall time of one 3-seed sweep cell, stacked in one process vs one process per seed
+  (bench_sweep.py).
 
 ``--quick`` runs every figure at a tiny size (for the end-to-end test), not for reporting.
 """
@@ -110,7 +112,7 @@ def bench_load(steps: int = 1_000_000) -> str:
             f"tensors: {elapsed:.2f} s  [{machine()}]")
 
 
-FIGURES = ("iwbc", "seeds", "step", "eval", "generation", "load", "sampled")
+FIGURES = ("iwbc", "seeds", "step", "eval", "generation", "load", "sampled", "sweep")
 DEFAULT_DATASET = "curatedrl/hopper/medium-replay-v0"
 
 
@@ -146,6 +148,11 @@ def _figure(name: str, quick: bool, dataset: str, device: str) -> list[str]:
 
         kw = dict(batch=32, seeds=2, window=0.05, repeats=1) if quick else {}
         return bench_seeds(ds, machine(), device=device, **kw)
+    if name == "sweep":
+        from curatedrl.benchmarks.bench_sweep import bench_sweep_seeds
+
+        kw = dict(seeds=2, steps=4, final_eval_episodes=1) if quick else {}
+        return bench_sweep_seeds(dataset, machine(), **kw)
     if name == "step":
         from curatedrl.benchmarks.bench_training import bench_step
 

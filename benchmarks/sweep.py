@@ -1,7 +1,9 @@
 """`curatedrl sweep`: run a suite's algo x dataset x seed cells, locally or on Ray.
 
 Each cell is one ``curatedrl train`` process (a crash or an out-of-memory kill costs that cell
-only), writing its run directory under ``<root>/<schedule>/<algo>/<dataset>/seed<N>``. A cell
+only), writing its run directory under ``<root>/<schedule>/<algo>/<dataset>/seed<N>``; with
+``seeds_per_process`` the seeds of one algo x dataset share a process, stacked (``train --seeds``,
+each seed still in its own run directory; ``seedgroups.py`` says when). A cell
 whose run directory holds a finished run of the same resolved config, data and thread count
 (``cells.py``) is skipped, so a killed sweep started again with the same command runs only the
 unfinished cells; another config or other data is trained anew (the old run directory is moved
@@ -37,7 +39,7 @@ from typing import Any, Iterable
 from tqdm.auto import tqdm
 
 from curatedrl.algos import config_from_dict
-from curatedrl.benchmarks import children
+from curatedrl.benchmarks import children, seedgroups
 from curatedrl.benchmarks.admission import check_export, check_sweep_export
 from curatedrl.benchmarks.cells import data_hashes, move_aside, plan
 from curatedrl.benchmarks.configs import cell_overrides, dataset_slug, suite
@@ -110,18 +112,8 @@ def run_cell(cell: Cell, run_dir: str, overrides: dict[str, Any], env: dict[str,
     run_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "curatedrl.cli", "train", "--algo", cell.algo,
            "--dataset", cell.dataset, "--seed", str(cell.seed), "--out", str(run_dir)]
-    for key, value in overrides.items():
-        cmd += ["--set", f"{key}={json.dumps(value)}"]
-    if wandb_group:
-        cmd += ["--wandb", "--wandb-group", wandb_group]
-    child_env = {**os.environ, **env, "OMP_NUM_THREADS": str(threads),
-                 "MKL_NUM_THREADS": str(threads), "TQDM_DISABLE": "1",
-                 "CURATEDRL_SWEEP_PID": str(os.getpid())}
     log = run_dir / "train.log"
-    with open(log, "a") as f:
-        f.write("$ " + " ".join(cmd) + "\n")
-        f.flush()
-        rc = children.run(cmd, f, child_env)
+    rc = _run_train(cmd, overrides, env, threads, wandb_group, log)
     status = cell_status(run_dir)
     error = None
     if status != "finished" and children.stopping():
@@ -131,6 +123,50 @@ def run_cell(cell: Cell, run_dir: str, overrides: dict[str, Any], env: dict[str,
         error = f"exit code {rc}: " + " | ".join(tail)
         status = "failed"
     return {"cell": cell, "status": status, "error": error, "log": str(log)}
+
+
+def run_cells(cells: list[Cell], run_dirs: list[str], overrides: dict[str, Any],
+              env: dict[str, str], threads: int = 1, wandb_group: str | None = None
+              ) -> list[dict[str, Any]]:
+    """Train seeds of one algorithm x dataset in one subprocess (``train --seeds``, stacked;
+    one cell: ``run_cell``); one outcome per cell. The job of both backends. The process's log
+    is ``<run dirs' parent>/train-seeds<a>-<b>...log``."""
+    if len(cells) == 1:
+        return [run_cell(cells[0], run_dirs[0], overrides, env, threads, wandb_group)]
+    parent = Path(run_dirs[0]).parent
+    if children.stopping():
+        return [{"cell": c, "status": "stopped", "error": None, "log": None} for c in cells]
+    parent.mkdir(parents=True, exist_ok=True)
+    seeds = [str(c.seed) for c in cells]
+    cmd = [sys.executable, "-m", "curatedrl.cli", "train", "--algo", cells[0].algo,
+           "--dataset", cells[0].dataset, "--seeds", ",".join(seeds), "--out", str(parent)]
+    log = parent / f"train-seeds{'-'.join(seeds)}.log"
+    rc = _run_train(cmd, overrides, env, threads, wandb_group, log)
+    out = []
+    for c, run_dir in zip(cells, run_dirs):
+        status, error = cell_status(Path(run_dir)), None
+        if status != "finished" and children.stopping():
+            status = "stopped"
+        elif rc != 0 or status != "finished":
+            tail = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()][-3:]
+            error, status = f"exit code {rc}: " + " | ".join(tail), "failed"
+        out.append({"cell": c, "status": status, "error": error, "log": str(log)})
+    return out
+
+
+def _run_train(cmd: list[str], overrides: dict[str, Any], env: dict[str, str], threads: int,
+               wandb_group: str | None, log: Path) -> int | None:
+    for key, value in overrides.items():
+        cmd += ["--set", f"{key}={json.dumps(value)}"]
+    if wandb_group:
+        cmd += ["--wandb", "--wandb-group", wandb_group]
+    child_env = {**os.environ, **env, "OMP_NUM_THREADS": str(threads),
+                 "MKL_NUM_THREADS": str(threads), "TQDM_DISABLE": "1",
+                 "CURATEDRL_SWEEP_PID": str(os.getpid())}
+    with open(log, "a") as f:
+        f.write("$ " + " ".join(cmd) + "\n")
+        f.flush()
+        return children.run(cmd, f, child_env)
 
 
 def export(run_dir: Path, dest: Path, schedule_name: str | None = None) -> None:
@@ -166,7 +202,8 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
           address: str | None = None, extra: dict[str, Any] | None = None,
           wandb_group: str | None = None, gpu_fraction: float = 0.0, threads: int = 0,
           progress: bool = True, skip_exported: bool = False,
-          dry_run: bool = False, export_as: str | None = None) -> dict[str, list]:
+          dry_run: bool = False, export_as: str | None = None,
+          seeds_per_process: int | None = None) -> dict[str, list]:
     """Run the unfinished cells; returns {"finished", "skipped", "exported", "failed", "todo",
     "refused"} lists.
 
@@ -175,7 +212,9 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     ``skip_exported``: also skip cells the results tree already holds as finished with the same
     config (their run directory may be on another machine); they are neither rerun nor
     overwritten. ``dry_run``: list the cells that would run (and why) and return without
-    running any. Ctrl-C / SIGTERM raise ``KeyboardInterrupt`` saying how to resume."""
+    running any. ``seeds_per_process``: how many seeds of a cell train in one process,
+    stacked (``seedgroups.py``; None: all of them where the algorithm stacks). Ctrl-C /
+    SIGTERM raise ``KeyboardInterrupt`` saying how to resume."""
     if workers < 1:
         raise CuratedRLError(f"--workers must be >= 1, got {workers}")
     if backend not in ("local", "ray"):
@@ -190,7 +229,7 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     overrides = {c: cell_overrides(c.algo, c.dataset, schedule, extra) for c in cells}
     hashes = data_hashes([c.dataset for c in cells])
     commit = git_commit()
-    expected, defaults = {}, {}
+    expected, defaults, cfgs = {}, {}, {}
     for c in cells:  # every cell's config resolves (unknown keys, ill-typed values) or none runs
         cls = resolve_algo(c.algo).config_cls
         try:
@@ -198,8 +237,10 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
         except CuratedRLError as exc:
             raise CuratedRLError(f"cell {c.name} (schedule {schedule['name']}): {exc}") from None
         expected[c] = resolved_config(c.algo, cfg, hashes[c.dataset][0], threads, commit)
+        cfgs[c] = cfg
         defaults[c] = resolved_config(c.algo, cls(seed=c.seed, dataset=c.dataset), None,
                                       threads, commit)
+    seedgroups.check(seeds_per_process, cells, cfgs)
     if results is not None:  # after the configs: an ill-typed value is the first thing to fix
         check_sweep_export(schedule, extra, export_as)
     base = Path(root) / schedule["name"]
@@ -216,11 +257,11 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
                           backend, workers, defaults=defaults, table=table)
         return _execute(cells, schedule, base, results, backend, workers, address, extra,
                         wandb_group, gpu_fraction, threads, progress, state, out, overrides,
-                        table, export_as)
+                        table, export_as, seedgroups.groups(out["todo"], seeds_per_process, cfgs))
 
 
 def _execute(cells, schedule, base, results, backend, workers, address, extra, wandb_group,
-             gpu_fraction, threads, progress, state, out, overrides, table, export_as
+             gpu_fraction, threads, progress, state, out, overrides, table, export_as, groups
              ) -> dict[str, list]:
     todo = out["todo"]
     for c in todo:
@@ -230,7 +271,8 @@ def _execute(cells, schedule, base, results, backend, workers, address, extra, w
     if todo:
         ensure_datasets(todo)
     env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
-    jobs = [(c, str(base / c.name), overrides[c], env, threads, wandb_group) for c in todo]
+    jobs = [(g, [str(base / c.name) for c in g], overrides[g[0]], env, threads, wandb_group)
+            for g in groups]
 
     def publish(cell: Cell) -> None:  # as soon as a cell is finished: a killed sweep keeps it
         if results is not None:
@@ -257,7 +299,7 @@ def _execute(cells, schedule, base, results, backend, workers, address, extra, w
         exported = f" and exported to {results}" if results is not None else ""
         raise KeyboardInterrupt(
             f"sweep interrupted: {len(finished)} cells finished{exported}, {len(stopped)} "
-            f"stopped (each keeps its last checkpoint), {len(jobs) - len(outcomes)} not run; "
+            f"stopped (each keeps its last checkpoint), {len(todo) - len(outcomes)} not run; "
             f"run the same command again to resume") from None
     finally:
         if previous is not None:
@@ -268,19 +310,21 @@ def _execute(cells, schedule, base, results, backend, workers, address, extra, w
     return {**out, "finished": finished, "failed": failed}
 
 
-def _collect(outcome: dict, outcomes: list[dict], bar, publish) -> None:
-    outcomes.append(outcome)
-    if outcome["status"] == "finished":
-        publish(outcome["cell"])
-    bar.update(1)
+def _collect(job_outcomes: list[dict], outcomes: list[dict], bar, publish) -> None:
+    for outcome in job_outcomes:  # one per cell of the job
+        outcomes.append(outcome)
+        if outcome["status"] == "finished":
+            publish(outcome["cell"])
+        bar.update(1)
     bar.set_postfix(failed=sum(o["status"] == "failed" for o in outcomes))
 
 
 def _run_local(jobs, workers, address, gpu_fraction, progress, publish, outcomes) -> None:
     pool = ThreadPoolExecutor(max_workers=workers)
-    futures = [pool.submit(run_cell, *job) for job in jobs]
+    futures = [pool.submit(run_cells, *job) for job in jobs]
     try:
-        with tqdm(total=len(futures), desc="cells", disable=not progress) as bar:
+        with tqdm(total=sum(len(j[0]) for j in jobs), desc="cells", disable=not progress
+                  ) as bar:
             for fut in as_completed(futures):
                 _collect(fut.result(), outcomes, bar, publish)
     except KeyboardInterrupt:
@@ -288,10 +332,11 @@ def _run_local(jobs, workers, address, gpu_fraction, progress, publish, outcomes
             fut.cancel()
         children.stop_all()
         for fut in futures:  # the cells that were running: finished ones are still exported
-            if not fut.cancelled() and fut.result() not in outcomes:
-                outcomes.append(fut.result())
-                if fut.result()["status"] == "finished":
-                    publish(fut.result()["cell"])
+            for o in ([] if fut.cancelled() else fut.result()):
+                if o not in outcomes:
+                    outcomes.append(o)
+                    if o["status"] == "finished":
+                        publish(o["cell"])
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -308,10 +353,11 @@ def _run_ray(jobs, workers, address, gpu_fraction, progress, publish, outcomes) 
             ray.init(address=address, log_to_driver=False)
         else:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-    task = ray.remote(num_cpus=1, num_gpus=gpu_fraction)(run_cell)
+    task = ray.remote(num_cpus=1, num_gpus=gpu_fraction)(run_cells)
     pending = [task.remote(*job) for job in jobs]
     try:
-        with tqdm(total=len(pending), desc="cells (ray)", disable=not progress) as bar:
+        with tqdm(total=sum(len(j[0]) for j in jobs), desc="cells (ray)",
+                  disable=not progress) as bar:
             while pending:
                 done, pending = ray.wait(pending, num_returns=1)
                 _collect(ray.get(done[0]), outcomes, bar, publish)

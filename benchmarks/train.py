@@ -6,33 +6,26 @@ failures, interrupts and determinism."""
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from curatedrl.algos import ALGOS, config_from_dict
-from curatedrl.benchmarks.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSION, RESUME_FILE,
-                                             rng_state, save_state, set_rng_state)
+from curatedrl.benchmarks.checkpoint import set_rng_state
 from curatedrl.benchmarks.determinism import deterministic_mode, nonfinite
-from curatedrl.benchmarks.journal import JOURNAL_FILE, RowJournal
 from curatedrl.benchmarks.lock import DirLock, check_output_dir
 from curatedrl.benchmarks.reference import attach_reference
-from curatedrl.benchmarks.rundir import write_csv, write_json, write_yaml
+from curatedrl.benchmarks.runrecord import (EVAL_SEED, LOG_EVERY, RunRecord,  # noqa: F401
+                                            open_checks, open_run_dir, wandb_run)
 from curatedrl.benchmarks.runstate import (RunInterrupted, check_config, previous_failure,
-                                           resolved_config, resume_point)
+                                           resolved_config)
 from curatedrl.datasets import load, make_generator, to_device
-from curatedrl.envs import check_dataset_env, evaluate
+from curatedrl.envs import check_dataset_env
 from curatedrl.errors import CuratedRLError
-from curatedrl.provenance import hardware
-
-EVAL_SEED = 1_000_000  # evaluation episodes use seeds EVAL_SEED + 1000 * seed + i
-LOG_EVERY = 10
 
 
 def resolve_algo(name: str):
@@ -80,16 +73,9 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
     # Every check has passed: from here on the run directory is written, by this process only.
     run_dir.mkdir(parents=True, exist_ok=True)
     with DirLock(run_dir, "run directory", hint="; wait for it to end, or pass another --out"):
-        failure = previous_failure(run_dir)  # again: another writer may have finished meanwhile
-        thread_change = check_config(run_dir, resolved, allow_thread_change)
-        ckpt = resume_point(run_dir)
-        if failure is not None:
-            os.replace(run_dir / "final.json", run_dir / f"failed-step{failure}.json")
-        if ckpt is None:
-            write_yaml(run_dir / "config.yaml", resolved)
-        elif thread_change:
-            ckpt["thread_changes"] = [*ckpt.get("thread_changes", []),
-                                      f"{thread_change} at step {ckpt['step']}"]
+        # again: another writer may have finished meanwhile
+        ckpt = open_run_dir(run_dir, resolved, open_checks(run_dir, resolved,
+                                                           allow_thread_change))
         with deterministic_mode(cfg.deterministic, cfg.device):
             return _run(cls, cfg, ds, agent, view, run_dir, resolved, ckpt, use_wandb,
                         wandb_group, progress)
@@ -98,65 +84,24 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
 def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
          ckpt: dict[str, Any] | None, use_wandb: bool, wandb_group: str | None,
          progress: bool) -> dict[str, Any]:
-    algo, meta = resolved["algo"], ds.metadata
     full = to_device(ds, cfg.device)
     agent.prepare(ds)
     gen = make_generator(cfg.seed, cfg.device)
-    journal = RowJournal(run_dir / JOURNAL_FILE)
-    ref_info: dict[str, Any] = {}
-    tables: dict[str, list[dict[str, Any]]] = {"metrics": [], "eval": []}
-    first, elapsed, resumed_at, thread_changes = 1, 0.0, [], []
-    if ckpt is None:
-        journal.reset()
-    else:
-        tables = journal.restore(ckpt["journal_bytes"])
+    rec = RunRecord(run_dir, resolved, cfg, ds.metadata, ds.content_hash, ckpt)
+    if ckpt is not None:
         agent.load_state_dict(ckpt["agent"])
         gen.set_state(ckpt["sampler"])
         set_rng_state(ckpt["rng"])
-        ref_info = ckpt["ref_info"]
-        first, elapsed = ckpt["step"] + 1, ckpt["elapsed_s"]
-        resumed_at = [*ckpt["resumed_at"], ckpt["step"]]
-        thread_changes = list(ckpt.get("thread_changes", []))
-    metrics_rows, eval_rows = tables["metrics"], tables["eval"]
-    start = time.time() - elapsed
-    ref_info = attach_reference(agent, ds, full, cfg, ref_info, progress)
+    rec.ref_info = attach_reference(agent, ds, full, cfg, rec.ref_info, progress)
     buffer = full.restrict(view)
     sample_kwargs = agent.sample_kwargs()
+    rec.wandb = wandb_run(use_wandb, wandb_group, resolved, run_dir)
 
-    run = _wandb_run(use_wandb, wandb_group, algo, resolved, run_dir)
-    eval_seed = EVAL_SEED + 1000 * cfg.seed
-
-    def run_eval(step: int, episodes: int) -> dict[str, Any]:
-        res = evaluate(agent.act, meta, episodes, eval_seed, num_envs=min(episodes, 10))
-        row = {"step": step, "episodes": episodes, **res.summary(),
-               "time_s": round(time.time() - start, 2)}
-        if run is not None:
-            run.log({f"eval/{k}": v for k, v in res.summary().items()}, step=step)
-        return row
-
-    def summary(status: str) -> dict[str, Any]:
-        out = {"algo": algo, "dataset": cfg.dataset, "dataset_hash": ds.content_hash,
-               "seed": cfg.seed, "status": status, "steps": cfg.steps,
-               "git_commit": resolved["git_commit"], "device": cfg.device,
-               "threads": resolved["threads"], "hardware": hardware(),
-               "wall_time_s": round(time.time() - start, 2), **ref_info}
-        if thread_changes:
-            out["thread_changes"] = thread_changes
-        return {**out, "resumed_at_steps": resumed_at} if resumed_at else out
-
-    def save_checkpoint(step: int) -> None:
-        size = journal.append(tables)
-        save_state(run_dir / RESUME_FILE, {
-            "version": CHECKPOINT_VERSION, "step": step, "agent": agent.state_dict(),
-            "sampler": gen.get_state(), "rng": rng_state(), "journal_bytes": size,
-            "elapsed_s": time.time() - start, "ref_info": ref_info, "resumed_at": resumed_at,
-            "thread_changes": thread_changes})
-
-    last_saved = ckpt["step"] if ckpt is not None else None
-    step = first - 1
+    step = rec.first - 1
     try:
-        bar = tqdm(range(first, cfg.steps + 1), initial=first - 1, total=cfg.steps,
-                   desc=f"{algo} {cfg.dataset} seed {cfg.seed}", disable=not progress)
+        bar = tqdm(range(rec.first, cfg.steps + 1), initial=rec.first - 1, total=cfg.steps,
+                   desc=f"{resolved['algo']} {cfg.dataset} seed {cfg.seed}",
+                   disable=not progress)
         for step in bar:
             if agent.batch_kind == "episodes":
                 batch = buffer.sample_episodes(cfg.batch_size, gen, **sample_kwargs)
@@ -165,72 +110,14 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
             m = agent.update(batch)
             bad = nonfinite(m)
             if bad:
-                _fail(run_dir, step, m, bad, last_saved, metrics_rows, eval_rows, summary, run)
-            if step % LOG_EVERY == 0 or step == cfg.steps:
-                row = {"step": step, **{f"train/{k}": v for k, v in m.items()},
-                       "time/elapsed_s": round(time.time() - start, 3)}
-                metrics_rows.append(row)
-                if run is not None:
-                    run.log({k: v for k, v in row.items() if k != "step"}, step=step)
+                raise CuratedRLError(rec.fail(step, m, bad))
+            rec.log(step, m)
             if cfg.eval_every and step % cfg.eval_every == 0 and step != cfg.steps:
-                eval_rows.append(run_eval(step, cfg.eval_episodes))
-                bar.set_postfix(score=f"{eval_rows[-1]['normalized_mean']:.1f}")
+                row = rec.evaluate(agent.act, step, cfg.eval_episodes)
+                bar.set_postfix(score=f"{row['normalized_mean']:.1f}")
             if step == cfg.steps or (cfg.checkpoint_every and step % cfg.checkpoint_every == 0):
-                save_checkpoint(step)
-                last_saved = step
-        eval_rows.append(run_eval(cfg.steps, cfg.final_eval_episodes))
+                rec.checkpoint(step, agent.state_dict(), gen.get_state())
+        rec.evaluate(agent.act, cfg.steps, cfg.final_eval_episodes)
     except KeyboardInterrupt:
-        kept = (f"its last checkpoint (step {last_saved}) is kept: run the same command to "
-                f"resume" if last_saved is not None else
-                "no checkpoint was written yet: the same command starts over")
-        raise RunInterrupted(f"interrupted at step {step} of {cfg.steps}; {run_dir}: {kept}"
-                             ) from None
-
-    save_state(run_dir / "checkpoint.pt", agent.state_dict())
-    write_csv(run_dir / "metrics.csv", metrics_rows)
-    write_csv(run_dir / "eval.csv", eval_rows)
-    last = eval_rows[-1]
-    final = {
-        **summary("finished"),
-        "normalized_score_last": last["normalized_mean"],
-        "normalized_score_last_std": last["normalized_std"],
-        "normalized_score_best": max(r["normalized_mean"] for r in eval_rows),
-        "return_last": last["return_mean"], "final_eval_episodes": cfg.final_eval_episodes,
-    }
-    write_json(run_dir / "final.json", final)
-    (run_dir / RESUME_FILE).unlink(missing_ok=True)  # a finished run is never resumed
-    journal.reset()
-    if run is not None:
-        run.summary.update({k: v for k, v in final.items() if isinstance(v, (int, float, str))})
-        run.finish()
-    final["run_dir"] = str(run_dir)
-    return final
-
-
-def _fail(run_dir: Path, step: int, metrics: dict[str, Any], bad: list[str],
-          last_saved: int | None, metrics_rows: list, eval_rows: list, summary, run) -> NoReturn:
-    """Mark the run failed in final.json (keeping the last good resume.pt) and raise."""
-    values = ", ".join(f"train/{k} = {float(metrics[k])}" for k in bad)
-    kept = (f"{RESUME_FILE} keeps the last good state (step {last_saved}); running the same "
-            f"command again resumes from it" if last_saved is not None else
-            "no checkpoint was written before it, so running again starts over")
-    message = (f"non-finite training metric at step {step}: {values}; run marked failed in "
-               f"{run_dir / 'final.json'}; {kept}")
-    write_csv(run_dir / "metrics.csv", metrics_rows)
-    write_csv(run_dir / "eval.csv", eval_rows)
-    write_json(run_dir / "final.json", {**summary("failed"), "error": message,
-                                        "failed_step": step, "last_checkpoint_step": last_saved})
-    if run is not None:
-        run.finish(exit_code=1)
-    raise CuratedRLError(message)
-
-
-def _wandb_run(enabled: bool, group: str | None, algo: str, config: dict, run_dir: Path):
-    if not enabled:
-        return None
-    import wandb
-
-    mode = os.environ.get("WANDB_MODE", "offline")
-    return wandb.init(project=os.environ.get("WANDB_PROJECT", "curatedrl"), mode=mode,
-                      config=config, dir=str(run_dir), group=group,
-                      name=f"{algo}-{config['dataset']}-s{config['seed']}", reinit=True)
+        raise RunInterrupted(rec.interrupted(step)) from None
+    return rec.finish(agent.state_dict())

@@ -123,7 +123,8 @@ def test_interrupted_sweep_stops_its_cells_and_keeps_what_finished(hopper_random
     root, results = tmp_path / "runs", tmp_path / "results"
     cmd = cli("sweep", "--suite", "paper", "--algo", "bc", "--algo", "td3_bc", "--dataset",
               hopper_random_id, "--seeds", "2", "--schedule", str(schedule), "--root",
-              str(root), "--results", str(results), "--threads", "1")
+              str(root), "--results", str(results), "--threads", "1",
+              "--seeds-per-process", "1")  # one cell per process (stacked: test_sweep_stacked)
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     running = root / "slow" / "td3_bc" / "hopper-random" / "seed0"
