@@ -84,18 +84,19 @@ def test_export_refuses_runs_beyond_the_schedule_with_a_one_line_message(tmp_pat
     assert (dest / "final.json").exists()
 
 
-def test_sweep_refuses_set_beyond_a_registered_schedule_and_exports_as_asked(tmp_path):
+def test_sweep_refuses_set_beyond_a_registered_schedule_and_exports_as_asked(
+        tmp_path, hopper_random_id):
     cpu = load_schedule("cpu")
-    cell = Cell("bc", DS, 0)
     with pytest.raises(CuratedRLError, match="--set steps goes beyond schedule cpu.*--export-as"):
-        sweep([cell], cpu, tmp_path / "runs", tmp_path / "results", extra={"steps": 50})
+        sweep([Cell("bc", DS, 0)], cpu, tmp_path / "runs", tmp_path / "results",
+              extra={"steps": 50})
     assert not (tmp_path / "runs").exists()
-    # a finished run made earlier with other settings is skipped, and refused at export
-    _finished_run(tmp_path / "runs" / "cpu" / cell.name, steps=50)
-    out = sweep([cell], cpu, tmp_path / "runs", tmp_path / "results", progress=False)
-    assert len(out["refused"]) == 1 and not (tmp_path / "results").exists()
+    # with --export-as the same overrides run, and land under that name only
+    cell = Cell("bc", hopper_random_id, 0)
     out = sweep([cell], cpu, tmp_path / "runs", tmp_path / "results", progress=False,
-                export_as="cpu-50steps")
-    assert out["refused"] == []
-    assert (tmp_path / "results" / "cpu-50steps" / cell.name / "final.json").exists()
+                extra={"steps": 20, "eval_every": 10, "final_eval_episodes": 2,
+                       "eval_episodes": 2, "checkpoint_every": 10},
+                export_as="cpu-20steps", threads=1)
+    assert out["refused"] == [] and out["failed"] == []
+    assert (tmp_path / "results" / "cpu-20steps" / cell.name / "final.json").exists()
     assert not (tmp_path / "results" / "cpu").exists()
