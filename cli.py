@@ -432,10 +432,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "leaderboard", help="rebuild LEADERBOARD.md, the static site and the plots from the "
                             "results tree only",
-        description="Rebuild LEADERBOARD.md from results/<schedule>/<algo>/<dataset>/seed<N>/"
-                    "final.json (and eval.csv for the learning curves): per-dataset last and best "
-                    "scores (mean ± std, seeds), averages, IQM with stratified-bootstrap CIs, "
-                    "probability of improvement, and PNG plots, plus the static site "
+        description="Rebuild LEADERBOARD.md from results/<schedule>/<source>/<algo>/<dataset>/"
+                    "seed<N>/final.json (and eval.csv for the learning curves): per-dataset "
+                    "last and best scores (mean ± std, seeds), averages, IQM with "
+                    "stratified-bootstrap CIs, probability of improvement, and PNG plots, plus "
+                    "the static site "
                     "PLOTS/index.html (open it from disk). Runs on other dataset bytes, from a "
                     "modified tree or beyond their schedule are listed apart, never averaged. "
                     "Corrupt or partial files are skipped with a warning naming them. Same "

@@ -31,7 +31,7 @@ from curatedrl.benchmarks.stats import BOOTSTRAP_REPS, algo_matrix, full_seed_da
 
 COMPARISONS = [("iw_bc", "filtered_bc"), ("iw_bc_q", "sft_q"), ("iw_bc", "bc")]
 PLOT_DIR = Path("docs") / "leaderboard"
-SOURCE = "curatedrl"  # the data source of results/<schedule>/<algo>/...: the project's datasets
+SOURCE = "curatedrl"  # the default data source (results/<schedule>/curatedrl/...): our datasets
 
 
 def section_key(run: Run) -> tuple[str, str]:
