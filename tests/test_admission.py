@@ -100,5 +100,5 @@ def test_sweep_refuses_set_beyond_a_registered_schedule_and_exports_as_asked(tmp
     out = sweep([cell], cpu, tmp_path / "runs", tmp_path / "results", progress=False,
                 export_as="cpu-50steps")
     assert out["refused"] == []
-    assert (tmp_path / "results" / "cpu-50steps" / cell.name / "final.json").exists()
+    assert (tmp_path / "results" / "cpu-50steps" / "curatedrl" / cell.name / "final.json").exists()
     assert not (tmp_path / "results" / "cpu").exists()

@@ -151,4 +151,4 @@ def test_ray_backend_runs_two_cells(hopper_random_id, tmp_path):
     finally:
         ray.shutdown()
     assert sorted(c.algo for c in out["finished"]) == ["bc", "td3_bc"] and not out["failed"]
-    assert len(list((tmp_path / "results").glob("tiny/*/*/seed0/final.json"))) == 2
+    assert len(list((tmp_path / "results").glob("tiny/curatedrl/*/*/seed0/final.json"))) == 2
