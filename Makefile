@@ -9,7 +9,8 @@ TORCH ?= torch==2.13.0
 .PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard site-screenshots reliability-doc k-validation clean-venv gpu-wheels gpu-check
 SIZE ?= full
 # make reproduce SUITE=paper|baselines|all SEEDS=5 SCHEDULE=paper|cpu [ALGO=name] [WORKERS=N]
-#   [ARGS="--skip-exported --dry-run ..."]  (any other `curatedrl sweep` option)
+#   [DATA=curatedrl|d4rl|minari] [D4RL_DIR=~/.d4rl/datasets] [MINARI_DIR=dir]
+#   [ARGS="--skip-exported --allow-missing --dry-run ..."]  (any other `curatedrl sweep` option)
 SUITE ?= all
 SEEDS ?= 5
 SCHEDULE ?= paper
@@ -17,6 +18,9 @@ WORKERS ?= 1
 BACKEND ?= local
 ALGO ?=
 ARGS ?=
+DATA ?= curatedrl
+D4RL_DIR ?= ~/.d4rl/datasets
+MINARI_DIR ?=
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,7 +61,9 @@ k-validation: $(STAMP)  ## whole episodes vs k sampled steps for paper-sampled (
 
 reproduce: $(STAMP)  ## run a suite's cells (skips finished ones) and export them to results/
 	$(BIN)/curatedrl sweep --suite $(SUITE) --seeds $(SEEDS) --schedule $(SCHEDULE) \
-		--workers $(WORKERS) --backend $(BACKEND) $(if $(ALGO),--algo $(ALGO)) $(ARGS)
+		--workers $(WORKERS) --backend $(BACKEND) $(if $(ALGO),--algo $(ALGO)) --data $(DATA) \
+		$(if $(filter d4rl,$(DATA)),--data-dir $(D4RL_DIR)) \
+		$(if $(and $(filter minari,$(DATA)),$(MINARI_DIR)),--data-dir $(MINARI_DIR)) $(ARGS)
 
 leaderboard: $(STAMP)  ## rebuild LEADERBOARD.md, docs/leaderboard/index.html and its plots from results/ only
 	$(BIN)/curatedrl leaderboard

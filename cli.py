@@ -216,6 +216,21 @@ def _stop_on_sigterm() -> None:
             raise KeyboardInterrupt
 
 
+def _sweep_data(args: argparse.Namespace) -> list[str] | None:
+    """The suite's cells mapped to ``--data``'s datasets; missing data is named (one line)
+    before any cell starts, unless ``--allow-missing``."""
+    import os
+
+    from curatedrl.benchmarks import sources
+
+    if args.data == "minari" and args.data_dir:
+        os.environ["MINARI_DATASETS_PATH"] = os.path.abspath(os.path.expanduser(args.data_dir))
+    resolved = sources.resolve(args.data, args.suite, args.dataset, args.data_dir)
+    for note in sources.check(args.data, resolved, args.data_dir, args.allow_missing):
+        print(note)
+    return resolved.datasets
+
+
 def _sweep(args: argparse.Namespace) -> None:
     from pathlib import Path
 
@@ -225,7 +240,8 @@ def _sweep(args: argparse.Namespace) -> None:
     extra = parse_sets(args.set or [])
     if args.device:
         extra["device"] = args.device
-    cells = expand(args.suite, args.seeds, args.algo, args.dataset)
+    datasets = _sweep_data(args)
+    cells = expand(args.suite, args.seeds, args.algo, datasets)
     schedule = load_schedule(args.schedule)
     group = f"sweep-{args.suite}-{schedule['name']}" if args.wandb else None
     gpu = args.gpu_fraction
@@ -234,7 +250,8 @@ def _sweep(args: argparse.Namespace) -> None:
     out = sweep(cells, schedule, Path(args.root), None if args.no_results else Path(args.results),
                 args.backend, args.workers, args.address, extra, group, gpu, args.threads,
                 skip_exported=args.skip_exported, dry_run=args.dry_run,
-                export_as=args.export_as, seeds_per_process=args.seeds_per_process)
+                export_as=args.export_as, seeds_per_process=args.seeds_per_process,
+                source=args.data)
     if out["failed"]:
         raise CuratedRLError(f"{len(out['failed'])} of {len(cells)} cells failed (listed above); "
                              f"run the same command again to retry them")
@@ -392,7 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--algo", action="append",
                    help="run only this algorithm (repeatable; any registered algorithm)")
     p.add_argument("--dataset", action="append",
-                   help="run only this dataset id or file (repeatable)")
+                   help="run only this dataset id or file, or this cell of --data (e.g. "
+                        "hopper-medium-replay; repeatable)")
     p.add_argument("--seeds-per-process", dest="seeds_per_process", type=int, default=None,
                    metavar="N",
                    help="seeds of one algo x dataset trained stacked in one process, each in "
@@ -403,6 +421,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schedule", default="paper",
                    help="paper (the algorithms' published defaults; needs a GPU), cpu (reduced, "
                         "for 2 CPU cores) or a schedule YAML file (default paper)")
+    p.add_argument("--data", choices=["curatedrl", "d4rl", "minari"], default="curatedrl",
+                   help="the data the suite's cells train on: the project's datasets, D4RL's "
+                        "<env>-<tier>-v2.hdf5 files in --data-dir, or Minari's "
+                        "mujoco/<env>/<tier>-v0 (no medium-replay / medium-expert there: those "
+                        "cells are left out); results go to RESULTS/<schedule>/<data>/")
+    p.add_argument("--data-dir", default=None, metavar="DIR",
+                   help="d4rl: the folder of the HDF5 files (default ~/.d4rl/datasets); minari: "
+                        "the Minari store (default MINARI_DATASETS_PATH or ~/.minari)")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="run the cells whose data is here and skip the others (without it, "
+                        "missing data stops the sweep before any cell starts)")
     p.add_argument("--backend", choices=["local", "ray"], default="local",
                    help="local: subprocesses on this machine, no Ray needed; ray: Ray tasks on a "
                         "local Ray instance or the cluster at --address")
@@ -442,10 +471,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "leaderboard", help="rebuild LEADERBOARD.md, the static site and the plots from the "
                             "results tree only",
-        description="Rebuild LEADERBOARD.md from results/<schedule>/<algo>/<dataset>/seed<N>/"
-                    "final.json (and eval.csv for the learning curves): per-dataset last and best "
-                    "scores (mean ± std, seeds), averages, IQM with stratified-bootstrap CIs, "
-                    "probability of improvement, and PNG plots, plus the static site "
+        description="Rebuild LEADERBOARD.md from results/<schedule>/<source>/<algo>/<dataset>/"
+                    "seed<N>/final.json (and eval.csv for the learning curves): per-dataset "
+                    "last and best scores (mean ± std, seeds), averages, IQM with "
+                    "stratified-bootstrap CIs, probability of improvement, and PNG plots, plus "
+                    "the static site "
                     "PLOTS/index.html (open it from disk). Runs on other dataset bytes, from a "
                     "modified tree or beyond their schedule are listed apart, never averaged. "
                     "Corrupt or partial files are skipped with a warning naming them. Same "

@@ -115,8 +115,8 @@ def run_dir(results: Path, run) -> Path:
     path = getattr(run, "path", None)
     if path is not None:
         return Path(path)
-    return Path(results) / run.schedule / run.algo / dataset_slug(run.dataset) / \
-        f"seed{run.final['seed']}"
+    return Path(results) / run.schedule / getattr(run, "source", "curatedrl") / run.algo / \
+        dataset_slug(run.dataset) / f"seed{run.final['seed']}"
 
 
 def shown_path(results: Path, run) -> str:

@@ -110,9 +110,9 @@ def move_aside(run_dir: Path, base: Path, name: str) -> Path:
 def plan(cells, schedule, base, results, skip_exported, expected, hashes, backend, workers,
          dry_run=False, defaults=None, table=None):
     """Each cell's (state, why), the summary line, and the todo list. ``table``: the results
-    folder the cells export to (the schedule's name unless exported under another)."""
+    folder the cells export to (``<schedule>/<source>``, or another name for the schedule)."""
     defaults = defaults or {}
-    table = table or schedule["name"]
+    table = table or f"{schedule['name']}/curatedrl"
     state = {c: cell_state(base / c.name, expected[c], defaults.get(c)) for c in cells}
     if skip_exported:
         for c in cells:

@@ -22,9 +22,11 @@ SCHEDULE_DIR = CONFIG_DIR / "schedules"
 
 
 def dataset_slug(dataset: str) -> str:
-    """``curatedrl/hopper/medium-replay-v0`` -> ``hopper-medium-replay``; a file -> its stem."""
+    """``curatedrl/hopper/medium-replay-v0`` -> ``hopper-medium-replay``; a file -> its stem
+    without a version, underscores read as dashes (D4RL's ``hopper_medium_replay-v2.hdf5`` ->
+    ``hopper-medium-replay``: the same cell and per-dataset configs)."""
     if dataset.endswith((".hdf5", ".h5")):
-        return Path(dataset).stem
+        return re.sub(r"-v\d+$", "", Path(dataset).stem).replace("_", "-")
     name = dataset.split("/", 1)[1] if dataset.count("/") >= 2 else dataset
     name = re.sub(r"-v\d+$", "", name)
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")

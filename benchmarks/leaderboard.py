@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from curatedrl.algos import ALGOS
+from curatedrl.benchmarks import published
 from curatedrl.benchmarks.admission import admit, shown_path
 from curatedrl.benchmarks.configs import SCHEDULE_DIR, dataset_slug, load_suites
 from curatedrl.benchmarks.results import Run, load_runs
@@ -30,7 +31,7 @@ from curatedrl.benchmarks.stats import BOOTSTRAP_REPS, algo_matrix, full_seed_da
 
 COMPARISONS = [("iw_bc", "filtered_bc"), ("iw_bc_q", "sft_q"), ("iw_bc", "bc")]
 PLOT_DIR = Path("docs") / "leaderboard"
-SOURCE = "curatedrl"  # the data source of results/<schedule>/<algo>/...: the project's datasets
+SOURCE = "curatedrl"  # the default data source (results/<schedule>/curatedrl/...): our datasets
 
 
 def section_key(run: Run) -> tuple[str, str]:
@@ -64,15 +65,27 @@ class Section:
         """The command that reproduces a cell (the sweep resolves configs as these runs did)."""
         seeds = 1 + max((int(r.final["seed"]) for r in self.cell_runs(algo, dataset)),
                         default=4)
-        return (f"curatedrl sweep --suite all --schedule {self.schedule} --algo {algo} "
-                f"--dataset {dataset} --seeds {seeds}")
+        return (f"curatedrl sweep --suite all --schedule {self.schedule}{data_flags(self.source)}"
+                f" --algo {algo} --dataset {dataset} --seeds {seeds}")
 
 
-def suite_datasets() -> list[str]:
+def data_flags(source: str, make: bool = False) -> str:
+    """The sweep's (or make's) options that name a data source other than the default."""
+    if source == SOURCE:
+        return ""
+    where = {"d4rl": ("--data-dir ~/.d4rl/datasets", "D4RL_DIR=~/.d4rl/datasets")}.get(source)
+    flags = (f" DATA={source}" if make else f" --data {source}")
+    return flags + (f" {where[make]}" if where else "")
+
+
+def suite_datasets(source: str = SOURCE) -> list[str]:
+    """The suites' datasets as the data source holds them (``benchmarks/sources.py``)."""
+    from curatedrl.benchmarks.sources import section_datasets
+
     seen: dict[str, None] = {}
     for spec in load_suites().values():
         seen.update(dict.fromkeys(spec["datasets"]))
-    return list(seen)
+    return section_datasets(source, list(seen))
 
 
 def _env(dataset: str) -> str:
@@ -195,7 +208,7 @@ def make_section(schedule: str, source: str, runs: list[Run], results: Path, plo
     from curatedrl.benchmarks.plots import write_plots
 
     verdict = admit(runs, results, expected_hash)
-    datasets = suite_datasets()
+    datasets = suite_datasets(source)
     datasets += sorted({r.dataset for r in runs} - set(datasets))
     sec = Section(schedule, source, verdict.admitted, verdict.excluded, datasets)
     sec.last = _scores(sec.runs, "normalized_score_last")
@@ -218,12 +231,17 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
     if schedule_file.exists():
         lines.append(f"Training schedule: `benchmarks/configs/schedules/{schedule}.yaml` "
                      f"(its comments say how it differs from the published recipes).")
+    if sec.source != SOURCE:
+        from curatedrl.benchmarks.sources import source_spec
+
+        lines.append(f"Data `{sec.source}`: {' '.join(source_spec(sec.source)['about'].split())}.")
     lines += provenance_lines(runs)
     lines += ["", "### Last normalised score", "",
               "Final evaluation, mean ± std over seeds (number of seeds in brackets); averages "
               "are over the datasets' means and need every dataset of the group (`— (k/n)`: "
               "k of its n datasets have results).", ""]
     lines += score_table(last, datasets)
+    lines += published.markdown(sec.source, last, datasets, dataset_slug)
     lines += ["", "### Best normalised score", "",
               "Best of the periodic and final evaluations of each run, mean ± std over seeds.",
               ""]
@@ -248,8 +266,8 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
                   "the schedule: listed, never averaged.", ""]
         lines += excluded_lines(sec, results)
     lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})" for title, path in plots]
-    lines += ["", f"Reproduce: `make reproduce SUITE=all SEEDS=5 SCHEDULE={schedule}` then "
-              "`make leaderboard`.", ""]
+    lines += ["", f"Reproduce: `make reproduce SUITE=all SEEDS=5 SCHEDULE={schedule}"
+              f"{data_flags(sec.source, make=True)}` then `make leaderboard`.", ""]
     return lines
 
 

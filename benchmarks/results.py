@@ -1,5 +1,6 @@
-"""The committed results tree: ``results/<schedule>/<algo>/<dataset>/seed<N>/final.json`` (+
-``eval.csv``, ``config.yaml``), read defensively and checked against ``schema.py``: a corrupt,
+"""The committed results tree: ``results/<schedule>/<source>/<algo>/<dataset>/seed<N>/final.json``
+(+ ``eval.csv``, ``config.yaml``; ``<source>`` is the data source: curatedrl, d4rl, minari, so
+sources never mix), read defensively and checked against ``schema.py``: a corrupt,
 partial or ill-typed file (a score that is a string, a bool, null or NaN) is skipped with one
 warning that names it and the field, never a crash and never averaged."""
 
@@ -20,6 +21,8 @@ class Run:
     schedule: str
     final: dict[str, Any]
     curve: list[tuple[int, float]] = field(default_factory=list)  # (step, normalised mean)
+    source: str = "curatedrl"  # the data source (results/<schedule>/<source>/...)
+    path: Path | None = None  # the folder it was read from
 
     @property
     def algo(self) -> str:
@@ -27,7 +30,10 @@ class Run:
 
     @property
     def dataset(self) -> str:
-        return self.final["dataset"]
+        """The dataset as every machine names it (a D4RL file by D4RL's name, not its path)."""
+        from curatedrl.benchmarks.sources import canonical
+
+        return canonical(self.source, self.final["dataset"])
 
 
 def _read_final(path: Path) -> dict[str, Any] | None:
@@ -58,15 +64,21 @@ def _read_curve(path: Path) -> list[tuple[int, float]]:
 
 
 def load_runs(root: Path = Path("results")) -> list[Run]:
-    """Every finished run under ``root``, sorted by (schedule, algo, dataset, seed)."""
+    """Every finished run under ``root``, sorted by (schedule, source, algo, dataset, seed)."""
     runs = []
-    for path in sorted(Path(root).glob("*/*/*/seed*/final.json")):
+    old = sorted(Path(root).glob("*/*/*/seed*/final.json"))
+    if old:
+        warnings.warn(f"ignoring {len(old)} runs in the layout without a data source, e.g. "
+                      f"{str(old[0])!r}; move <schedule>/<algo>/ to <schedule>/curatedrl/<algo>/",
+                      ResultsFileWarning, stacklevel=2)
+    for path in sorted(Path(root).glob("*/*/*/*/seed*/final.json")):
         final = _read_final(path)
         if final is None:
             continue
         if final["status"] != "finished":
             warnings.warn(f"skipping {path}: status {final['status']!r}", stacklevel=2)
             continue
-        runs.append(Run(path.parts[-5], final, _read_curve(path.parent / "eval.csv")))
-    runs.sort(key=lambda r: (r.schedule, r.algo, r.dataset, r.final["seed"]))
+        runs.append(Run(path.parts[-6], final, _read_curve(path.parent / "eval.csv"),
+                        source=path.parts[-5], path=path.parent))
+    runs.sort(key=lambda r: (r.schedule, r.source, r.algo, r.dataset, r.final["seed"]))
     return runs

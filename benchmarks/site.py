@@ -14,9 +14,10 @@ from html import escape
 from pathlib import Path
 
 from curatedrl.algos import ALGOS
+from curatedrl.benchmarks import published
 from curatedrl.benchmarks.admission import shown_path
 from curatedrl.benchmarks.configs import dataset_slug
-from curatedrl.benchmarks.leaderboard import Section, aggregate_rows, env_groups, \
+from curatedrl.benchmarks.leaderboard import SOURCE, Section, aggregate_rows, env_groups, \
     group_average, improvement_rows
 from curatedrl.benchmarks.rundir import atomic_write_text
 from curatedrl.benchmarks.stats import BOOTSTRAP_REPS, mean_std
@@ -134,6 +135,16 @@ def cell_templates(sec: Section) -> list[str]:
     return out
 
 
+def data_about(source: str) -> str:
+    """What a section's data is (nothing for the default source: its page stays as it was)."""
+    if source == SOURCE:
+        return ""
+    from curatedrl.benchmarks.sources import source_spec
+
+    return f"<p>Data <code>{escape(source)}</code>: " \
+        f"{escape(' '.join(source_spec(source)['about'].split()))}.</p>"
+
+
 def section_html(sec: Section, results: Path) -> list[str]:
     commits = sorted({str(r.final.get("git_commit", "unknown"))[:12] for r in sec.runs})
     hardware = sorted({str(r.final.get("hardware", "unknown")) for r in sec.runs})
@@ -145,11 +156,13 @@ def section_html(sec: Section, results: Path) -> list[str]:
            f'<a href="{REPO_LINK}/benchmarks/configs/schedules/{escape(sec.schedule)}.yaml">'
            f"benchmarks/configs/schedules/{escape(sec.schedule)}.yaml</a> (its comments say how "
            "it differs from the published recipes).</p>",
+           data_about(sec.source),
            "<h3>Last normalised score</h3>",
            "<p>Final evaluation, mean ± std over seeds (seeds in brackets). Click a column header "
            "to sort; click a cell for its runs and the command that reproduces it. Averages are "
            "over the datasets' means and need every dataset of the group.</p>"]
     out += score_table(sec, sec.last, "last")
+    out += published.html(sec.source, sec.last, sec.datasets, dataset_slug)
     out += [f'<div class="detail" id="{sec.slug}-last-detail" hidden></div>',
             "<h3>Best normalised score</h3>",
             "<p>Best of the periodic and final evaluations of each run.</p>"]

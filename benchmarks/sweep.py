@@ -1,9 +1,10 @@
 """`curatedrl sweep`: run a suite's algo x dataset x seed cells, locally or on Ray.
 
 Each cell is one ``curatedrl train`` process (a crash or an out-of-memory kill costs that cell
-only), writing its run directory under ``<root>/<schedule>/<algo>/<dataset>/seed<N>``; with
-``seeds_per_process`` the seeds of one algo x dataset share a process, stacked (``train --seeds``,
-each seed still in its own run directory; ``seedgroups.py`` says when). A cell
+only), writing its run directory under ``<root>/<schedule>/<algo>/<dataset>/seed<N>`` (other data
+sources than the default under ``<root>/<schedule>/<source>/``); with ``seeds_per_process`` the
+seeds of one algo x dataset share a process, stacked (``train --seeds``, each seed still in its
+own run directory; ``seedgroups.py`` says when). A cell
 whose run directory holds a finished run of the same resolved config, data and thread count
 (``cells.py``) is skipped, so a killed sweep started again with the same command runs only the
 unfinished cells; another config or other data is trained anew (the old run directory is moved
@@ -16,8 +17,8 @@ One sweep at a time per root and schedule (a lock file, ``.sweep.lock``). Ctrl-C
 stops the running cells (each keeps its last checkpoint), starts no more, exports what finished
 and says how to resume; cells also stop if the sweep is killed outright (``children.py``).
 Failed cells are reported at the end (with the last lines of their log) while the others go on.
-Finished cells are exported to ``<results>/<schedule>/<algo>/<dataset>/seed<N>/`` (final.json,
-eval.csv, config.yaml): the small files the leaderboard is built from.
+Finished cells are exported to ``<results>/<schedule>/<source>/<algo>/<dataset>/seed<N>/``
+(final.json, eval.csv, config.yaml): the small files the leaderboard is built from.
 
 Backends: ``local`` runs ``--workers`` cells at a time in subprocesses and needs no Ray; ``ray``
 runs the same cells as Ray tasks (one CPU each, plus a GPU fraction when the device is CUDA) on
@@ -203,10 +204,14 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
           wandb_group: str | None = None, gpu_fraction: float = 0.0, threads: int = 0,
           progress: bool = True, skip_exported: bool = False,
           dry_run: bool = False, export_as: str | None = None,
-          seeds_per_process: int | None = None) -> dict[str, list]:
+          seeds_per_process: int | None = None, source: str = "curatedrl"
+          ) -> dict[str, list]:
     """Run the unfinished cells; returns {"finished", "skipped", "exported", "failed", "todo",
     "refused"} lists.
 
+    ``source``: the data source of the cells (``sources.py``): they export to
+    ``<results>/<schedule>/<source>/`` and, other than the default, run under
+    ``<root>/<schedule>/<source>/`` (cells of the same name on other data never share a folder).
     ``export_as``: export to ``<results>/<export_as>/`` instead of the schedule's tables (for
     runs beyond the schedule); without it such runs are refused, one line each.
     ``skip_exported``: also skip cells the results tree already holds as finished with the same
@@ -224,7 +229,7 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     check_output_dir(Path(root), "--root")
     if results is not None:
         check_output_dir(Path(results), "--results")
-    table = export_as or schedule["name"]
+    table = f"{export_as or schedule['name']}/{source}"
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
     overrides = {c: cell_overrides(c.algo, c.dataset, schedule, extra) for c in cells}
     hashes = data_hashes([c.dataset for c in cells])
@@ -244,6 +249,7 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     if results is not None:  # after the configs: an ill-typed value is the first thing to fix
         check_sweep_export(schedule, extra, export_as)
     base = Path(root) / schedule["name"]
+    base = base if source == "curatedrl" else base / source
     if dry_run:
         busy = is_locked(base / SWEEP_LOCK)
         if busy:

@@ -14,8 +14,9 @@ DS = "curatedrl/hopper/medium-v0"
 
 def write_run(root: Path, algo: str, seed: int, last: float, dataset: str = DS,
               schedule: str = "cpu", commit: str = "abc", dataset_hash: str = "h0",
-              config: dict[str, Any] | None = None, steps: int = 10) -> Path:
-    run = root / schedule / algo / dataset_slug(dataset) / f"seed{seed}"
+              config: dict[str, Any] | None = None, steps: int = 10,
+              source: str = "curatedrl") -> Path:
+    run = root / schedule / source / algo / dataset_slug(dataset) / f"seed{seed}"
     run.mkdir(parents=True)
     (run / "final.json").write_text(json.dumps({
         "algo": algo, "dataset": dataset, "seed": seed, "status": "finished",

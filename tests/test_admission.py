@@ -41,15 +41,18 @@ def test_runs_off_the_manifest_dirty_or_beyond_the_schedule_are_listed_not_avera
     short = write_run(r, "bc", 5, 90.0, config=_config("bc", 5, steps=50))
     # data the manifest does not know: the hash most runs used wins, the other is listed
     for seed in range(2):
-        write_run(r, "bc", seed, 30.0, dataset=D4RL, dataset_hash="d0")
-    odd = write_run(r, "bc", 2, 90.0, dataset=D4RL, dataset_hash="d1")
+        write_run(r, "bc", seed, 30.0, dataset=D4RL, dataset_hash="d0", source="d4rl")
+    odd = write_run(r, "bc", 2, 90.0, dataset=D4RL, dataset_hash="d1", source="d4rl")
     text = build(r, tmp_path / "LB.md", tmp_path / "plots", draw=False,
                  expected_hash=lambda d: expected_hash(d, manifest))
-    header = _row(text, "dataset")
-    assert _row(text, "hopper-medium")[header.index("bc")] == "11.0 ± 1.0 (3)"
-    assert _row(text, "hopper-medium-v2")[header.index("bc")] == "30.0 ± 0.0 (2)"
-    listed = text.split("### Runs kept out of these tables")[1].split("###")[0]
-    bullets = [ln for ln in listed.splitlines() if ln.startswith("- ")]
+    ours, d4rl = text.split("## Schedule `cpu`, data `d4rl`")
+    header = _row(ours, "dataset")
+    assert _row(ours, "hopper-medium")[header.index("bc")] == "11.0 ± 1.0 (3)"
+    assert _row(d4rl, "hopper-medium")[header.index("bc")] == "30.0 ± 0.0 (2)"
+    bullets = []
+    for part in (ours, d4rl):
+        listed = part.split("### Runs kept out of these tables")[1].split("###")[0]
+        bullets += [ln for ln in listed.splitlines() if ln.startswith("- ")]
     assert len(bullets) == 4
     for path, why in [(other_bytes, "is not the manifest's h0"), (dirty, "-dirty"),
                       (short, "steps: 50 -> 1000"), (odd, "differs from d0")]:
@@ -73,7 +76,7 @@ def _finished_run(path: Path, **changes) -> Path:
 def test_export_refuses_runs_beyond_the_schedule_with_a_one_line_message(tmp_path, changes,
                                                                          why):
     run = _finished_run(tmp_path / "run", **changes)
-    dest = tmp_path / "results" / "cpu" / "bc" / "hopper-medium" / "seed0"
+    dest = tmp_path / "results" / "cpu" / "curatedrl" / "bc" / "hopper-medium" / "seed0"
     with pytest.raises(CuratedRLError, match="--export-as NAME") as err:
         export(run, dest, "cpu")
     assert why in str(err.value) and "\n" not in str(err.value)
@@ -98,5 +101,5 @@ def test_sweep_refuses_set_beyond_a_registered_schedule_and_exports_as_asked(
                        "eval_episodes": 2, "checkpoint_every": 10},
                 export_as="cpu-20steps", threads=1)
     assert out["refused"] == [] and out["failed"] == []
-    assert (tmp_path / "results" / "cpu-20steps" / cell.name / "final.json").exists()
+    assert (tmp_path / "results" / "cpu-20steps" / "curatedrl" / cell.name / "final.json").exists()
     assert not (tmp_path / "results" / "cpu").exists()

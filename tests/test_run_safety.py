@@ -156,7 +156,7 @@ def test_changed_set_other_data_and_threads_are_not_finished(hopper_random_id, t
     root, results = tmp_path / "runs", tmp_path / "results"
     cell = [Cell("bc", hopper_random_id, 0)]
     sweep(cell, TINY, root, results, progress=False, threads=1)
-    old = (results / "tiny" / cell[0].name / "final.json").read_bytes()
+    old = (results / "tiny" / "curatedrl" / cell[0].name / "final.json").read_bytes()
     plan = sweep(cell, TINY, root, results, extra={"lr": 0.0001}, threads=1, dry_run=True)
     assert len(plan["todo"]) == 1
     assert "(changed: config changed: lr: 0.001 -> 0.0001)" in capsys.readouterr().out
@@ -164,7 +164,8 @@ def test_changed_set_other_data_and_threads_are_not_finished(hopper_random_id, t
     assert "threads: 1 -> 2" in capsys.readouterr().out
     again = sweep(cell, TINY, root, results, extra={"lr": 0.0001}, progress=False, threads=1)
     assert again["finished"] == cell
-    assert "lr: 0.0001" in (results / "tiny" / cell[0].name / "config.yaml").read_text()
+    exported = results / "tiny" / "curatedrl" / cell[0].name
+    assert "lr: 0.0001" in (exported / "config.yaml").read_text()
     moved, = (root / "tiny" / ".replaced").iterdir()
     assert (moved / "final.json").read_bytes() == old  # the old run is kept, not overwritten
     assert sweep(cell, TINY, root, results, extra={"lr": 0.0001}, threads=1,

@@ -71,18 +71,18 @@ def test_killed_sweep_restarted_runs_only_unfinished_cells(hopper_random_id, tmp
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                             start_new_session=True)
     deadline = time.time() + 120
-    while not list(results.glob("*/*/*/seed*/final.json")) and time.time() < deadline:
+    while not list(results.glob("*/*/*/*/seed*/final.json")) and time.time() < deadline:
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its running cell, mid-way
     proc.wait()
-    done = sorted(results.glob("*/*/*/seed*/final.json"))
+    done = sorted(results.glob("*/*/*/*/seed*/final.json"))
     assert 1 <= len(done) < 3, "the kill should land after the first cell and before the last"
     before = {p: p.read_bytes() for p in done}
 
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=180)
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"{len(done)} already finished, {3 - len(done)} to run" in out.stdout
-    assert len(list(results.glob("*/*/*/seed*/final.json"))) == 3
+    assert len(list(results.glob("*/*/*/*/seed*/final.json"))) == 3
     assert all(p.read_bytes() == b for p, b in before.items()), "a finished cell was rerun"
     again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
     assert "3 already finished, 0 to run" in again.stdout
@@ -95,9 +95,9 @@ def test_skip_exported_and_dry_run_go_on_from_the_results_tree_of_a_fresh_machin
     first = sweep([Cell("bc", hopper_random_id, 0)], schedule, tmp_path / "runs-a", results,
                   progress=False)
     assert len(first["finished"]) == 1
-    seed0 = results / "tiny" / Cell("bc", hopper_random_id, 0).name
+    seed0 = results / "tiny" / "curatedrl" / Cell("bc", hopper_random_id, 0).name
     before = {p.name: p.read_bytes() for p in seed0.iterdir()}
-    seed1 = results / "tiny" / Cell("bc", hopper_random_id, 1).name  # exported, but failed
+    seed1 = results / "tiny" / "curatedrl" / Cell("bc", hopper_random_id, 1).name  # failed
     seed1.mkdir(parents=True)
     (seed1 / "final.json").write_text(json.dumps({"status": "failed"}))
 
@@ -129,7 +129,7 @@ def test_failed_cell_is_reported_others_finish_and_share_a_wandb_group(
     assert "leaves zero episodes" in out["failed"][0]["error"]
     assert "FAILED filtered_bc/" in capsys.readouterr().out
     assert cell_status(tmp_path / "runs" / "tiny" / cells[1].name) != "finished"
-    assert not (tmp_path / "results" / "tiny" / cells[1].name).exists()
+    assert not (tmp_path / "results" / "tiny" / "curatedrl" / cells[1].name).exists()
 
     run_dir = tmp_path / "runs" / "tiny" / cells[0].name
     wandb_file, = run_dir.glob("wandb/offline-run-*/run-*.wandb")
@@ -151,4 +151,4 @@ def test_ray_backend_runs_two_cells(hopper_random_id, tmp_path):
     finally:
         ray.shutdown()
     assert sorted(c.algo for c in out["finished"]) == ["bc", "td3_bc"] and not out["failed"]
-    assert len(list((tmp_path / "results").glob("tiny/*/*/seed0/final.json"))) == 2
+    assert len(list((tmp_path / "results").glob("tiny/curatedrl/*/*/seed0/final.json"))) == 2
