@@ -55,8 +55,9 @@ def test_second_writer_of_a_run_directory_is_refused_naming_the_holder(hopper_ra
                                                                        tmp_path):
     out = tmp_path / "run"
     base = ["train", "--algo", "bc", "--dataset", hopper_random_id, "--out", str(out),
-            "--steps", "3000", "--batch-size", "4", "--eval-every", "0",
-            "--final-eval-episodes", "1", "--set", "checkpoint_every=20"]
+            "--steps", "200000", "--batch-size", "4", "--eval-every", "0",
+            "--final-eval-episodes", "1", "--set", "checkpoint_every=20",
+            "--set", "level=transition"]  # trained (an episode-level bc would replay stage 1)
     first = subprocess.Popen(cli(*base, "--set", "lr=0.001"), env=ENV, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     try:
@@ -218,7 +219,7 @@ def test_damaged_reference_cache_is_recomputed(hopper_random_id, tmp_path, monke
     monkeypatch.setattr(reference, "CACHE_DIR", tmp_path / "cache")
     settings = {**FAST, "ref_steps": 5, "ref_batch_size": 4, "warmup_steps": 5}
     a = train("iw_bc", hopper_random_id, 0, settings, tmp_path / "a", progress=False)
-    entry, = (tmp_path / "cache").iterdir()
+    entry, = [p for p in (tmp_path / "cache").iterdir() if p.suffixes == [".safetensors"]]
     entry.write_bytes(entry.read_bytes()[:100])
     with pytest.warns(UserWarning, match=f"reference cache file {str(entry)!r} is damaged"):
         b = train("iw_bc", hopper_random_id, 0, settings, tmp_path / "b", progress=False)
@@ -293,7 +294,7 @@ def small_disk(tmp_path):
 
 def test_full_disk_gives_one_line_and_keeps_the_last_checkpoint(
         hopper_random_id, tmp_path, small_disk, monkeypatch):
-    settings = {**FAST, "steps": 40}
+    settings = {**FAST, "steps": 40, "level": "transition"}  # trained, with Adam state
     if small_disk is None:  # no tmpfs here: torch.save fails as on a full disk
         import curatedrl.benchmarks.checkpoint as ckpt
         import curatedrl.benchmarks.rundir as rundir

@@ -130,7 +130,8 @@ def test_sweep_stacks_the_seeds_of_a_cell_and_skips_them_after(hopper_random_id,
     logs = list((tmp_path / "runs" / "tiny" / "td3_bc").glob("*/train-seeds0-1.log"))
     assert len(logs) == 1 and "--seeds 0,1" in logs[0].read_text()
     for c in cells:
-        final = json.loads((tmp_path / "results" / "tiny" / c.name / "final.json").read_text())
+        exported = tmp_path / "results" / "tiny" / "curatedrl" / c.name
+        final = json.loads((exported / "final.json").read_text())
         assert final["status"] == "finished" and final["stacked_seeds"] == [0, 1]
     again = sweep(cells, schedule, tmp_path / "runs", tmp_path / "results", progress=False)
     assert len(again["skipped"]) == 2 and not again["finished"]  # the same cells, one by one
