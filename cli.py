@@ -12,12 +12,15 @@ def _datasets_list(args: argparse.Namespace) -> None:
     from curatedrl.datasets import local_dataset_ids
     from curatedrl.datasets.minari_io import datasets_root
 
+    from curatedrl.datasets.ids import dataset_size
+
     ids = local_dataset_ids()
     print(f"Minari datasets in {datasets_root()}:")
     if not ids:
         print("  (none; `make demo` creates the embedded default, `make datasets` the suite)")
+    width = max((len(i) for i in ids), default=0)
     for i in ids:
-        print(f"  {i}")
+        print(f"  {i:<{width}}  size {dataset_size(i)}")
 
 
 def _datasets_card(args: argparse.Namespace) -> None:
@@ -34,9 +37,12 @@ def _datasets_show(args: argparse.Namespace) -> None:
     from curatedrl.datasets import load
     from curatedrl.envs import check_dataset_env
 
+    from curatedrl.datasets.ids import dataset_size
+
     ds = load(args.dataset, env=args.env)
     check_dataset_env(ds)
-    print(table(list(ds.summary().items()), ["field", "value"]))
+    rows = [("size", dataset_size(args.dataset, ds.metadata.extra)), *ds.summary().items()]
+    print(table(rows, ["field", "value"]))
 
 
 def _add_threads(p: argparse.ArgumentParser) -> None:
@@ -69,13 +75,37 @@ def _datasets_generate(args: argparse.Namespace) -> None:
     rows = []
     for env_key in args.env or list(ENVS):
         ids = generate_env(env_key, size=args.size, seed=args.seed,
-                           tiers=tuple(args.tier or TIERS), force=args.force)
+                           tiers=tuple(args.tier or TIERS), force=args.force, strict=args.strict)
         for tier, did in ids.items():
             s = load(did).summary()
             rows.append([did, s["episodes"], s["steps"], s["return_mean"], s["return_std"],
                          s["return_min"], s["return_max"]])
     print(table(rows, ["dataset", "episodes", "steps", "return_mean", "return_std",
                        "return_min", "return_max"]))
+
+
+def _datasets_manifest(args: argparse.Namespace) -> None:
+    from curatedrl.benchmarks.tables import table
+    from curatedrl.datasets.manifest import compare_local, write_manifest
+    from curatedrl.datasets.minari_io import local_dataset_ids
+    from curatedrl.datasets.suite import all_ids, generate_command
+
+    if args.write:
+        local = set(local_dataset_ids())
+        missing = [d for d in all_ids() if d not in local]
+        if missing:
+            raise CuratedRLError(f"{len(missing)} suite datasets are not stored locally (first: "
+                                 f"{missing[0]}); make them with `{generate_command(missing[0])}`"
+                                 f" or `make datasets` for each size, then write the manifest")
+        out = write_manifest(all_ids())
+        print(f"wrote datasets/manifest.json ({len(out['datasets'])} datasets)")
+        return
+    rows = compare_local(all_ids())
+    print(table(rows, ["dataset", "size", "manifest hash", "local hash", "status"]))
+    bad = [r for r in rows if r[-1] == "differs"]
+    if bad:
+        raise CuratedRLError(f"{len(bad)} local dataset(s) differ from the manifest "
+                             f"(first: {bad[0][0]})")
 
 
 def _policies_train(args: argparse.Namespace) -> None:
@@ -112,6 +142,7 @@ def _train(args: argparse.Namespace) -> None:
 
     _set_threads(args.threads)
     overrides = parse_sets(args.set or [])
+    env = overrides.pop("env", None)  # --set env=... as --env
     for key in ("steps", "device", "eval_every", "eval_episodes", "final_eval_episodes",
                 "batch_size"):
         value = getattr(args, key)
@@ -119,9 +150,11 @@ def _train(args: argparse.Namespace) -> None:
             overrides[key] = value
     final = train(args.algo, args.dataset, args.seed, overrides,
                   Path(args.out) if args.out else None, use_wandb=args.wandb,
-                  wandb_group=args.wandb_group)
-    print(f"{args.algo} on {args.dataset} (seed {args.seed}): normalised score "
-          f"{final['normalized_score_last']:.1f} (best {final['normalized_score_best']:.1f}), "
+                  wandb_group=args.wandb_group, env=args.env or env)
+    last, best = final["normalized_score_last"], final["normalized_score_best"]
+    score = ("normalised score - (the dataset has no reference scores)" if last is None else
+             f"normalised score {last:.1f} (best {best:.1f})")
+    print(f"{args.algo} on {args.dataset} (seed {args.seed}): {score}, "
           f"return {final['return_last']:.1f}; run directory {final['run_dir']}")
 
 
@@ -183,13 +216,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tier", action="append",
                    choices=["random", "medium", "medium-replay", "expert", "medium-expert"],
                    help="tier to generate (repeatable; default: all five)")
-    p.add_argument("--size", choices=["full", "small"], default="full",
+    p.add_argument("--size", choices=["full", "small", "tiny"], default="full",
                    help="full: D4RL's sizes (1M steps; medium-replay as long as training took "
-                        "to reach medium); small: every size divided by 20")
+                        "to reach medium), ids curatedrl/<env>/<tier>-v0; small: every size "
+                        "divided by 20, ids <tier>-small-v0; tiny: by 200, <tier>-tiny-v0")
     p.add_argument("--seed", type=int, default=0, help="generation seed (same seed, same data)")
     p.add_argument("--force", action="store_true",
                    help="regenerate datasets that already exist locally")
+    p.add_argument("--strict", action="store_true",
+                   help="check every requested dataset (also those already stored) against "
+                        "datasets/manifest.json and exit non-zero on a content-hash mismatch")
     p.set_defaults(func=_datasets_generate)
+    p = ds_sub.add_parser("manifest", help="compare the local suite datasets with "
+                                           "datasets/manifest.json, or write it from them")
+    p.add_argument("--write", action="store_true",
+                   help="write datasets/manifest.json from the local suite datasets (every env, "
+                        "tier and size must be stored)")
+    p.set_defaults(func=_datasets_manifest)
     p = ds_sub.add_parser("card", help="write the dataset card (markdown) from the local "
                                        "suite datasets and the policy cards")
     p.add_argument("--out", default="docs/datasets.md", help="markdown file to write")
@@ -215,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True,
                    help="Minari dataset id or D4RL-format .hdf5 file")
     p.add_argument("--seed", type=int, default=0, help="seed of training and evaluation")
+    p.add_argument("--env", default=None, choices=["hopper", "halfcheetah", "walker2d", "ant"],
+                   help="env family of a D4RL-format file whose name does not say it")
     p.add_argument("--steps", type=int, default=None,
                    help="gradient steps (default: the algorithm's config; two-stage algorithms "
                         "count stage 2 only, stage 1 is ref_steps)")

@@ -51,8 +51,12 @@ def default_run_dir(algo: str, dataset: str, seed: int, root: Path = Path("runs"
 
 def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | None = None,
           out: Path | None = None, use_wandb: bool = False, wandb_group: str | None = None,
-          progress: bool = True) -> dict[str, Any]:
+          progress: bool = True, env: str | None = None) -> dict[str, Any]:
     """Train ``algo`` on ``dataset``; returns the contents of ``final.json``.
+
+    ``env`` names the env family of a D4RL-format file whose name does not say it (recorded in
+    config.yaml). A dataset without reference scores trains and evaluates; its normalised scores
+    are ``null`` in ``final.json``.
 
     Every check of the input (algorithm, config, dataset, env, filter, run directory) runs before
     anything is written. A run directory that holds ``resume.pt`` (the run was killed, or failed)
@@ -65,14 +69,14 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
                                             "dataset": dataset})
     run_dir = Path(out) if out is not None else default_run_dir(algo, dataset, seed)
     failure = _previous_failure(run_dir)
-    ds = load(cfg.dataset)
+    ds = load(cfg.dataset, env=env)
     check_dataset_env(ds)
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     agent = cls(cfg, ds.metadata.obs_dim, ds.metadata.act_dim)
     view = agent.select(ds)
     resolved = {"algo": algo, "dataset_hash": ds.content_hash, "git_commit": git_commit(),
-                **dataclasses.asdict(cfg)}
+                **dataclasses.asdict(cfg), **({"env": env} if env else {})}
     resolved = yaml.safe_load(yaml.safe_dump(
         {k: list(v) if isinstance(v, tuple) else v for k, v in resolved.items()}))
     ckpt = _resume_point(run_dir, resolved)
@@ -205,9 +209,11 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
     last = eval_rows[-1]
     final = {
         **summary("finished"),
-        "normalized_score_last": last["normalized_mean"],
-        "normalized_score_last_std": last["normalized_std"],
-        "normalized_score_best": max(r["normalized_mean"] for r in eval_rows),
+        "normalized_score_last": _finite(last["normalized_mean"]),
+        "normalized_score_last_std": _finite(last["normalized_std"]),
+        "normalized_score_best": _finite(max((r["normalized_mean"] for r in eval_rows
+                                              if np.isfinite(r["normalized_mean"])),
+                                             default=None)),
         "return_last": last["return_mean"], "final_eval_episodes": cfg.final_eval_episodes,
     }
     write_json(run_dir / "final.json", final)
@@ -218,6 +224,11 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
         run.finish()
     final["run_dir"] = str(run_dir)
     return final
+
+
+def _finite(x: float | None) -> float | None:
+    """None for a score that does not exist (no reference scores): strict JSON has no NaN."""
+    return None if x is None or not np.isfinite(x) else float(x)
 
 
 def _fail(run_dir: Path, step: int, metrics: dict[str, Any], bad: list[str],
