@@ -109,6 +109,7 @@ def _datasets_manifest(args: argparse.Namespace) -> None:
 
 
 def _policies_train(args: argparse.Namespace) -> None:
+    from curatedrl.datasets.replay_run import REPLAY_RUNS, train_replay
     from curatedrl.datasets.train_behaviour import ENVS, evaluate_checkpoints, train
 
     for env_key in (args.env or list(ENVS)):
@@ -117,6 +118,10 @@ def _policies_train(args: argparse.Namespace) -> None:
         best = card["checkpoints"][card["expert_checkpoint"]]
         print(f"{env_key}: expert {card['expert_checkpoint']} return "
               f"{best['return_mean']:.1f} ± {best['return_std']:.1f}")
+        if env_key in REPLAY_RUNS and not args.no_replay:  # its medium-replay stream
+            card = train_replay(env_key, eval_episodes=args.eval_episodes)
+            print(f"{env_key} replay run: {card['reached']} reached the medium return "
+                  f"{card['target_return']:.1f}")
 
 
 def parse_sets(items: list[str]) -> dict:
@@ -296,6 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="export an actor checkpoint every this many steps")
     p.add_argument("--eval-episodes", type=int, default=20,
                    help="deterministic evaluation episodes per checkpoint for the policy card")
+    p.add_argument("--no-replay", action="store_true",
+                   help="skip the dedicated replay runs (halfcheetah's medium-replay stream: a "
+                        "slower run trained until it reaches the medium checkpoint's return)")
     p.set_defaults(func=_policies_train)
 
     p = sub.add_parser("bench", help="speed benchmarks, one printed line per figure")

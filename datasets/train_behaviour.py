@@ -194,6 +194,7 @@ def evaluate_checkpoints(env_key: str, episodes: int = 20, seed: int = 1_000_000
                               "length_mean": float(res.lengths.mean())}
     best = max(results.items(), key=lambda kv: kv[1]["return_mean"])
     card["expert_checkpoint"] = best[0]
-    card["evaluation"] = {"episodes": episodes, "seed": seed, "actions": "deterministic (mean)"}
+    card["evaluation"] = {"episodes": episodes, "seed": seed, "actions": "deterministic (mean)",
+                          "versions": installed_versions()}
     write_card(env_key, card, out, run)
     return card
