@@ -71,6 +71,8 @@ def train_replay(env_key: str, root: Path = POLICY_DIR, eval_episodes: int = 20,
         if card["checkpoints"][path.name]["step"] > hits[0][0]:
             path.unlink()
             del card["checkpoints"][path.name]
+    hp = card["training"]
+    hp["hyperparameter_source"] += f" with overrides {cfg['overrides']} (replay run)"
     card.update({"reached": reached, "target_return": target,
                  "target_checkpoint": f"../{main.medium.name}",
                  "purpose": "training stream of the medium-replay tier (datasets/replay_run.py)"})
