@@ -93,11 +93,11 @@ def _datasets_manifest(args: argparse.Namespace) -> None:
     if args.write:
         local = set(local_dataset_ids())
         missing = [d for d in all_ids() if d not in local]
-        if missing:
+        if missing and not args.partial:
             raise CuratedRLError(f"{len(missing)} suite datasets are not stored locally (first: "
                                  f"{missing[0]}); make them with `{generate_command(missing[0])}`"
                                  f" or `make datasets` for each size, then write the manifest")
-        out = write_manifest(all_ids())
+        out = write_manifest([d for d in all_ids() if d in local])
         print(f"wrote datasets/manifest.json ({len(out['datasets'])} datasets)")
         return
     rows = compare_local(all_ids())
@@ -237,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write", action="store_true",
                    help="write datasets/manifest.json from the local suite datasets (every env, "
                         "tier and size must be stored)")
+    p.add_argument("--partial", action="store_true",
+                   help="with --write: write the entries of the suite datasets stored locally "
+                        "even when some are missing")
     p.set_defaults(func=_datasets_manifest)
     p = ds_sub.add_parser("card", help="write the dataset card (markdown) from the local "
                                        "suite datasets and the policy cards")
