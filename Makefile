@@ -22,10 +22,10 @@ DATA ?= curatedrl
 D4RL_DIR ?= ~/.d4rl/datasets
 MINARI_DIR ?=
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "$(TORCH)"
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install curatedrl with its dev tools
@@ -48,11 +48,11 @@ demo: $(STAMP)  ## the main job on the embedded default dataset (no download)
 bench: $(STAMP)  ## speed figures, one line each
 	$(BIN)/curatedrl bench
 
-datasets: $(STAMP)  ## the suite's datasets from the shipped policies (SIZE=small for quick runs)
-	$(BIN)/curatedrl datasets generate --size $(SIZE)
+datasets: $(STAMP)  ## the suite's datasets, checked against datasets/manifest.json (SIZE=small|tiny)
+	$(BIN)/curatedrl datasets generate --size $(SIZE) --strict
 
 policies: $(STAMP)  ## train (or resume) the behaviour policies; needs the `policies` extra
-	$(BIN)/pip install --quiet -e ".[policies]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[policies]"
 	$(BIN)/curatedrl policies train
 
 k-validation: $(STAMP)  ## whole episodes vs k sampled steps for paper-sampled (hours; docs/iw_bc.md)

@@ -12,12 +12,15 @@ def _datasets_list(args: argparse.Namespace) -> None:
     from curatedrl.datasets import local_dataset_ids
     from curatedrl.datasets.minari_io import datasets_root
 
+    from curatedrl.datasets.ids import dataset_size
+
     ids = local_dataset_ids()
     print(f"Minari datasets in {datasets_root()}:")
     if not ids:
         print("  (none; `make demo` creates the embedded default, `make datasets` the suite)")
+    width = max((len(i) for i in ids), default=0)
     for i in ids:
-        print(f"  {i}")
+        print(f"  {i:<{width}}  size {dataset_size(i)}")
 
 
 def _datasets_card(args: argparse.Namespace) -> None:
@@ -34,9 +37,12 @@ def _datasets_show(args: argparse.Namespace) -> None:
     from curatedrl.datasets import load
     from curatedrl.envs import check_dataset_env
 
+    from curatedrl.datasets.ids import dataset_size
+
     ds = load(args.dataset, env=args.env)
     check_dataset_env(ds)
-    print(table(list(ds.summary().items()), ["field", "value"]))
+    rows = [("size", dataset_size(args.dataset, ds.metadata.extra)), *ds.summary().items()]
+    print(table(rows, ["field", "value"]))
 
 
 THREADS_HELP = ("torch threads of each training process; 0: the machine's cores shared among "
@@ -111,7 +117,7 @@ def _datasets_generate(args: argparse.Namespace) -> None:
     rows = []
     for env_key in args.env or list(ENVS):
         ids = generate_env(env_key, size=args.size, seed=args.seed,
-                           tiers=tuple(args.tier or TIERS), force=args.force)
+                           tiers=tuple(args.tier or TIERS), force=args.force, strict=args.strict)
         for tier, did in ids.items():
             s = load(did).summary()
             rows.append([did, s["episodes"], s["steps"], s["return_mean"], s["return_std"],
@@ -120,7 +126,32 @@ def _datasets_generate(args: argparse.Namespace) -> None:
                        "return_min", "return_max"]))
 
 
+def _datasets_manifest(args: argparse.Namespace) -> None:
+    from curatedrl.benchmarks.tables import table
+    from curatedrl.datasets.manifest import compare_local, write_manifest
+    from curatedrl.datasets.minari_io import local_dataset_ids
+    from curatedrl.datasets.suite import all_ids, generate_command
+
+    if args.write:
+        local = set(local_dataset_ids())
+        missing = [d for d in all_ids() if d not in local]
+        if missing and not args.partial:
+            raise CuratedRLError(f"{len(missing)} suite datasets are not stored locally (first: "
+                                 f"{missing[0]}); make them with `{generate_command(missing[0])}`"
+                                 f" or `make datasets` for each size, then write the manifest")
+        out = write_manifest([d for d in all_ids() if d in local])
+        print(f"wrote datasets/manifest.json ({len(out['datasets'])} datasets)")
+        return
+    rows = compare_local(all_ids())
+    print(table(rows, ["dataset", "size", "manifest hash", "local hash", "status"]))
+    bad = [r for r in rows if r[-1] == "differs"]
+    if bad:
+        raise CuratedRLError(f"{len(bad)} local dataset(s) differ from the manifest "
+                             f"(first: {bad[0][0]})")
+
+
 def _policies_train(args: argparse.Namespace) -> None:
+    from curatedrl.datasets.replay_run import REPLAY_RUNS, train_replay
     from curatedrl.datasets.train_behaviour import ENVS, evaluate_checkpoints, train
 
     for env_key in (args.env or list(ENVS)):
@@ -129,6 +160,10 @@ def _policies_train(args: argparse.Namespace) -> None:
         best = card["checkpoints"][card["expert_checkpoint"]]
         print(f"{env_key}: expert {card['expert_checkpoint']} return "
               f"{best['return_mean']:.1f} ± {best['return_std']:.1f}")
+        if env_key in REPLAY_RUNS and not args.no_replay:  # its medium-replay stream
+            card = train_replay(env_key, eval_episodes=args.eval_episodes)
+            print(f"{env_key} replay run: {card['reached']} reached the medium return "
+                  f"{card['target_return']:.1f}")
 
 
 def parse_sets(items: list[str]) -> dict:
@@ -154,6 +189,7 @@ def _train(args: argparse.Namespace) -> None:
 
     _set_threads(args.threads)
     overrides = parse_sets(args.set or [])
+    env = overrides.pop("env", None)  # --set env=... as --env
     for key in ("steps", "device", "eval_every", "eval_episodes", "final_eval_episodes",
                 "batch_size"):
         value = getattr(args, key)
@@ -165,9 +201,12 @@ def _train(args: argparse.Namespace) -> None:
         return
     final = train(args.algo, args.dataset, args.seed or 0, overrides,
                   Path(args.out) if args.out else None, use_wandb=args.wandb,
-                  wandb_group=args.wandb_group, allow_thread_change=args.allow_thread_change)
-    print(f"{args.algo} on {args.dataset} (seed {args.seed or 0}): normalised score "
-          f"{final['normalized_score_last']:.1f} (best {final['normalized_score_best']:.1f}), "
+                  wandb_group=args.wandb_group, allow_thread_change=args.allow_thread_change,
+                  env=args.env or env)
+    last, best = final["normalized_score_last"], final["normalized_score_best"]
+    score = ("normalised score - (the dataset has no reference scores)" if last is None else
+             f"normalised score {last:.1f} (best {best:.1f})")
+    print(f"{args.algo} on {args.dataset} (seed {args.seed or 0}): {score}, "
           f"return {final['return_last']:.1f}; run directory {final['run_dir']}")
 
 
@@ -302,13 +341,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tier", action="append",
                    choices=["random", "medium", "medium-replay", "expert", "medium-expert"],
                    help="tier to generate (repeatable; default: all five)")
-    p.add_argument("--size", choices=["full", "small"], default="full",
+    p.add_argument("--size", choices=["full", "small", "tiny"], default="full",
                    help="full: D4RL's sizes (1M steps; medium-replay as long as training took "
-                        "to reach medium); small: every size divided by 20")
+                        "to reach medium), ids curatedrl/<env>/<tier>-v0; small: every size "
+                        "divided by 20, ids <tier>-small-v0; tiny: by 200, <tier>-tiny-v0")
     p.add_argument("--seed", type=int, default=0, help="generation seed (same seed, same data)")
     p.add_argument("--force", action="store_true",
                    help="regenerate datasets that already exist locally")
+    p.add_argument("--strict", action="store_true",
+                   help="check every requested dataset (also those already stored) against "
+                        "datasets/manifest.json and exit non-zero on a content-hash mismatch")
     p.set_defaults(func=_datasets_generate)
+    p = ds_sub.add_parser("manifest", help="compare the local suite datasets with "
+                                           "datasets/manifest.json, or write it from them")
+    p.add_argument("--write", action="store_true",
+                   help="write datasets/manifest.json from the local suite datasets (every env, "
+                        "tier and size must be stored)")
+    p.add_argument("--partial", action="store_true",
+                   help="with --write: write the entries of the suite datasets stored locally "
+                        "even when some are missing")
+    p.set_defaults(func=_datasets_manifest)
     p = ds_sub.add_parser("card", help="write the dataset card (markdown) from the local "
                                        "suite datasets and the policy cards")
     p.add_argument("--out", default="docs/datasets.md", help="markdown file to write")
@@ -339,6 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train these seeds in one process, stacked (bc at transition level and "
                         "the baselines), each in its own run directory OUT/seed<N> (--out: "
                         "their parent, default runs/<algo>/<dataset>)")
+    p.add_argument("--env", default=None, choices=["hopper", "halfcheetah", "walker2d", "ant"],
+                   help="env family of a D4RL-format file whose name does not say it")
     p.add_argument("--steps", type=int, default=None,
                    help="gradient steps (default: the algorithm's config; two-stage algorithms "
                         "count stage 2 only, stage 1 is ref_steps)")
@@ -379,6 +433,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="export an actor checkpoint every this many steps")
     p.add_argument("--eval-episodes", type=int, default=20,
                    help="deterministic evaluation episodes per checkpoint for the policy card")
+    p.add_argument("--no-replay", action="store_true",
+                   help="skip the dedicated replay runs (halfcheetah's medium-replay stream: a "
+                        "slower run trained until it reaches the medium checkpoint's return)")
     p.set_defaults(func=_policies_train)
 
     p = sub.add_parser("bench", help="speed benchmarks, one printed line per figure")

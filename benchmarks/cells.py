@@ -67,7 +67,7 @@ def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] 
     final = None
     if final_path.exists():
         final, problem = read_json_object(final_path)
-        problem = problem or final_problem(final)
+        problem = problem or final_problem(final, scores_required=False)
         if problem is not None:
             return "damaged", f"final.json is damaged: {problem}"
     if config_path.exists():

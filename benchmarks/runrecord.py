@@ -7,6 +7,8 @@ a stacked process keeps N of them, each writing exactly what a single-seed run w
 
 from __future__ import annotations
 
+import math
+
 import os
 import time
 from pathlib import Path
@@ -150,9 +152,11 @@ class RunRecord:
         last = rows[-1]
         final = {
             **self.summary("finished"),
-            "normalized_score_last": last["normalized_mean"],
-            "normalized_score_last_std": last["normalized_std"],
-            "normalized_score_best": max(r["normalized_mean"] for r in rows),
+            "normalized_score_last": finite_or_none(last["normalized_mean"]),
+            "normalized_score_last_std": finite_or_none(last["normalized_std"]),
+            "normalized_score_best": finite_or_none(max(
+                (r["normalized_mean"] for r in rows if math.isfinite(r["normalized_mean"])),
+                default=None)),
             "return_last": last["return_mean"],
             "final_eval_episodes": self.cfg.final_eval_episodes,
         }
@@ -165,6 +169,12 @@ class RunRecord:
             self.wandb.finish()
         final["run_dir"] = str(self.run_dir)
         return final
+
+
+def finite_or_none(x: float | None) -> float | None:
+    """None for a score that does not exist (a dataset without reference scores): strict JSON
+    parsers reject NaN."""
+    return None if x is None or not math.isfinite(x) else float(x)
 
 
 def wandb_run(enabled: bool, group: str | None, config: dict, run_dir: Path):

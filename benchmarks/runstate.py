@@ -42,7 +42,7 @@ def previous_failure(run_dir: Path) -> int | None:
     if not path.exists():
         return None
     final, problem = read_json_object(path)
-    problem = problem or final_problem(final)
+    problem = problem or final_problem(final, scores_required=False)
     if problem is not None:
         raise CuratedRLError(f"{path} is damaged ({problem}); delete it and run the same command "
                              f"again (it resumes from resume.pt if there is one, else starts "

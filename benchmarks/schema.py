@@ -120,8 +120,14 @@ def _fields(data: Any, required: dict[str, Field], optional: dict[str, Field] | 
     return None
 
 
-def final_problem(data: Any) -> str | None:
-    """What is wrong with a ``final.json`` object, or None."""
+NUMBER_OR_NULL = ("a finite number or null (no reference scores)",
+                  lambda v: v is None or is_finite_number(v))
+
+
+def final_problem(data: Any, scores_required: bool = True) -> str | None:
+    """What is wrong with a ``final.json`` object, or None. Without ``scores_required`` (a run
+    directory rather than a table) the normalised scores may be null: a dataset without
+    reference scores has none."""
     problem = _fields(data, FINAL_COMMON)
     if problem is not None:
         return problem
@@ -129,7 +135,10 @@ def final_problem(data: Any) -> str | None:
         return None
     if data["status"] != "finished":
         return f"field 'status' must be 'finished' or 'failed', got {data['status']!r}"
-    return _fields(data, FINAL_FINISHED, FINAL_OPTIONAL)
+    required = FINAL_FINISHED if scores_required else {k: NUMBER_OR_NULL for k in FINAL_FINISHED}
+    optional = FINAL_OPTIONAL if scores_required else {
+        **FINAL_OPTIONAL, "normalized_score_last_std": NUMBER_OR_NULL}
+    return _fields(data, required, optional)
 
 
 def config_problem(data: Any) -> str | None:

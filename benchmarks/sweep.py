@@ -192,7 +192,7 @@ def ensure_datasets(cells: list[Cell]) -> None:
         if ds in local or Path(ds).is_file():
             continue
         if ds.startswith("curatedrl/"):
-            ensure_default_dataset(ds, size="full")
+            ensure_default_dataset(ds, strict=True)
         else:
             raise CuratedRLError(f"dataset {ds!r} is neither stored locally nor a file; "
                                  f"download it with Minari first (minari download {ds})")

@@ -45,8 +45,13 @@ def default_run_dir(algo: str, dataset: str, seed: int, root: Path = Path("runs"
 
 def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | None = None,
           out: Path | None = None, use_wandb: bool = False, wandb_group: str | None = None,
-          progress: bool = True, allow_thread_change: bool = False) -> dict[str, Any]:
+          progress: bool = True, allow_thread_change: bool = False, env: str | None = None
+          ) -> dict[str, Any]:
     """Train ``algo`` on ``dataset``; returns the contents of ``final.json``.
+
+    ``env`` names the env family of a D4RL-format file whose name does not say it (recorded in
+    config.yaml). A dataset without reference scores trains and evaluates; its normalised scores
+    are ``null`` in ``final.json``.
 
     Every check of the input (algorithm, config, dataset, env, filter, run directory) runs before
     anything is written. A run directory that holds ``resume.pt`` (the run was killed, or failed)
@@ -62,13 +67,15 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
     run_dir = Path(out) if out is not None else default_run_dir(algo, dataset, seed)
     check_output_dir(run_dir, "run directory")
     previous_failure(run_dir)
-    ds = load(cfg.dataset)
+    ds = load(cfg.dataset, env=env)
     check_dataset_env(ds)
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     agent = cls(cfg, ds.metadata.obs_dim, ds.metadata.act_dim)
     view = agent.select(ds)
     resolved = resolved_config(algo, cfg, ds.content_hash)
+    if env:
+        resolved["env"] = env
     check_config(run_dir, resolved, allow_thread_change)
     # Every check has passed: from here on the run directory is written, by this process only.
     run_dir.mkdir(parents=True, exist_ok=True)

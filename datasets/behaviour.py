@@ -87,18 +87,19 @@ def env_dir(env_key: str, root: Path = POLICY_DIR) -> Path:
     return root / env_key
 
 
-def list_checkpoints(env_key: str, root: Path = POLICY_DIR) -> list[Path]:
-    """The env's checkpoints in training order."""
-    return sorted(env_dir(env_key, root).glob("step_*.safetensors"))
+def list_checkpoints(env_key: str, root: Path = POLICY_DIR, run: str = "") -> list[Path]:
+    """The env's checkpoints in training order (of the separate run ``run``, e.g. ``replay``)."""
+    return sorted((env_dir(env_key, root) / run).glob("step_*.safetensors"))
 
 
-def read_card(env_key: str, root: Path = POLICY_DIR) -> dict[str, Any]:
-    path = env_dir(env_key, root) / "card.json"
+def read_card(env_key: str, root: Path = POLICY_DIR, run: str = "") -> dict[str, Any]:
+    path = env_dir(env_key, root) / run / "card.json"
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def write_card(env_key: str, card: dict[str, Any], root: Path = POLICY_DIR) -> None:
-    path = env_dir(env_key, root) / "card.json"
+def write_card(env_key: str, card: dict[str, Any], root: Path = POLICY_DIR, run: str = ""
+               ) -> None:
+    path = env_dir(env_key, root) / run / "card.json"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
     tmp.replace(path)

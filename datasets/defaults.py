@@ -7,24 +7,29 @@ seconds to minutes, with no download and no training.
 
 from __future__ import annotations
 
+from curatedrl.datasets.ids import parse_id
 from curatedrl.datasets.minari_io import local_dataset_ids
 from curatedrl.errors import CuratedRLError
 
 DEFAULT_DATASET = "curatedrl/hopper/medium-replay-v0"
 
 
-def ensure_default_dataset(dataset_id: str = DEFAULT_DATASET, size: str = "full",
-                           progress: bool = True) -> str:
-    """Generate a suite dataset (``curatedrl/<env>/<tier>-v0``) if it is missing; return its id."""
-    if dataset_id in local_dataset_ids():
+def ensure_default_dataset(dataset_id: str = DEFAULT_DATASET, progress: bool = True,
+                           strict: bool = False) -> str:
+    """Generate a suite dataset (``curatedrl/<env>/<tier>[-small|-tiny]-v0``, its size read from
+    the id) if it is missing; return its id. ``strict``: check it against the manifest (also when
+    stored already) and raise on a content-hash mismatch."""
+    parsed = parse_id(dataset_id)
+    if dataset_id in local_dataset_ids() and not strict:
         return dataset_id
-    from curatedrl.datasets.suite import ENVS, TIERS, generate_env
-
-    parts = dataset_id.split("/")
-    tier = parts[-1].rsplit("-v", 1)[0] if len(parts) == 3 else None
-    if parts[0] != "curatedrl" or len(parts) != 3 or parts[1] not in ENVS or tier not in TIERS:
+    if parsed is None:
         raise CuratedRLError(f"{dataset_id!r} is not stored locally and is not one of the "
-                             f"suite's datasets (curatedrl/<env>/<tier>-v0) that can be made here")
-    print(f"Generating {dataset_id} ({size}) from the shipped behaviour policies ...")
-    generate_env(parts[1], size=size, tiers=(tier,), progress=progress)
+                             f"suite's datasets (curatedrl/<env>/<tier>[-small|-tiny]-v0) that "
+                             f"can be made here")
+    from curatedrl.datasets.suite import generate_env
+
+    env_key, tier, size = parsed
+    if dataset_id not in local_dataset_ids():
+        print(f"Generating {dataset_id} ({size}) from the shipped behaviour policies ...")
+    generate_env(env_key, size=size, tiers=(tier,), progress=progress, strict=strict)
     return dataset_id

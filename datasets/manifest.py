@@ -34,3 +34,73 @@ def expected(dataset_id: str, path: Path = MANIFEST_PATH) -> dict[str, Any] | No
 def expected_hash(dataset_id: str, path: Path = MANIFEST_PATH) -> str | None:
     entry = expected(dataset_id, path)
     return None if entry is None else entry["content_hash"]
+
+
+def check(ds: Any, path: Path = MANIFEST_PATH) -> str | None:
+    """One line when a loaded dataset's content hash differs from the manifest's, else None
+    (also None for ids the manifest does not hold)."""
+    from curatedrl.datasets.versions import data_versions, format_versions
+
+    did = ds.metadata.dataset_id
+    want = expected_hash(did, path)
+    if want is None or want == ds.content_hash:
+        return None
+    made = load_manifest(path)["versions"]
+    return (f"{did}: content hash {ds.content_hash} differs from the manifest's {want} "
+            f"(manifest made with {format_versions(made)}; installed: "
+            f"{format_versions(data_versions())}); install the pinned stack with "
+            f"`pip install -c constraints.txt -e .`")
+
+
+def entry(ds: Any) -> dict[str, Any]:
+    """The manifest entry of a loaded suite dataset."""
+    from curatedrl.datasets.ids import parse_id
+    from curatedrl.datasets.suite import strata_unique
+
+    parsed = parse_id(ds.metadata.dataset_id)
+    return {"size": parsed[2] if parsed else ds.metadata.extra.get("size"),
+            "content_hash": ds.content_hash, "episodes": ds.num_episodes,
+            "steps": ds.num_steps, "strata_unique_episodes": strata_unique(ds.returns),
+            "ref_min_score": ds.metadata.ref_min_score,
+            "ref_max_score": ds.metadata.ref_max_score}
+
+
+def write_manifest(ids: list[str], path: Path = MANIFEST_PATH) -> dict[str, Any]:
+    """Write the manifest from the local datasets ``ids`` (all made with one data stack)."""
+    from curatedrl.datasets.loader import load
+    from curatedrl.datasets.versions import data_versions
+    from curatedrl.errors import CuratedRLError
+
+    datasets, versions = {}, None
+    for did in ids:
+        ds = load(did)
+        made = ds.metadata.extra.get("versions")
+        if made is not None and versions is not None and made != versions:
+            raise CuratedRLError(f"{did} was made with {made}, other datasets with {versions}; "
+                                 f"regenerate them on one stack (datasets generate --force)")
+        versions = made if made is not None else versions
+        datasets[did] = entry(ds)
+    out = {"versions": versions or data_versions(), "datasets": datasets}
+    tmp = Path(path).with_suffix(".tmp")
+    tmp.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
+    tmp.replace(path)
+    load_manifest.cache_clear()
+    return out
+
+
+def compare_local(ids: list[str], path: Path = MANIFEST_PATH) -> list[list[str]]:
+    """[id, size, manifest hash, local hash, status] for ``ids``; status is ``ok``, ``differs``,
+    ``not stored`` or ``not in manifest``."""
+    from curatedrl.datasets.ids import dataset_size
+    from curatedrl.datasets.loader import load
+    from curatedrl.datasets.minari_io import local_dataset_ids
+
+    local = set(local_dataset_ids())
+    rows = []
+    for did in ids:
+        want = expected_hash(did, path)
+        have = load(did).content_hash if did in local else None
+        status = ("not stored" if have is None else "not in manifest" if want is None else
+                  "ok" if want == have else "differs")
+        rows.append([did, dataset_size(did), want or "-", have or "-", status])
+    return rows

@@ -18,6 +18,7 @@ from gymnasium.envs.registration import EnvSpec
 import numpy as np
 
 from curatedrl.datasets.episodes import DatasetMetadata, EpisodeDataset, from_episodes
+from curatedrl.datasets.ids import generate_command
 from curatedrl.errors import CuratedRLError
 
 # namespace/.../name-vN, each part letters, digits, '_', '.', '-' (no '..', no absolute paths).
@@ -54,6 +55,10 @@ def _missing_message(dataset_id: str) -> str:
         )
     local = local_dataset_ids()
     listing = ", ".join(local) if local else "none"
+    command = generate_command(dataset_id)
+    if command is not None:  # the suite's own data: made here, never downloaded
+        return (f"dataset {dataset_id!r} is not stored locally (in {datasets_root()}); make it "
+                f"from the shipped behaviour policies with `{command}`")
     return (
         f"Minari dataset {dataset_id!r} is not stored locally (local datasets: {listing}); "
         f"download it when online with `minari download {dataset_id}`, or generate the "

@@ -1,7 +1,8 @@
 """The project's own D4RL-style datasets: five tiers per env, regenerated from shipped policies.
 
-For each env (hopper, halfcheetah, walker2d; Gymnasium ``-v5``) and each tier, a real Minari
-dataset ``curatedrl/<env>/<tier>-v0`` written with ``minari.create_dataset_from_buffers``:
+For each env (hopper, halfcheetah, walker2d; Gymnasium ``-v5``), each tier and each size, a real
+Minari dataset written with ``minari.create_dataset_from_buffers``: ``curatedrl/<env>/<tier>-v0``
+(full), ``curatedrl/<env>/<tier>-small-v0`` and ``curatedrl/<env>/<tier>-tiny-v0``:
 
 - ``random``: uniform random actions.
 - ``medium``: the checkpoint, among those trained before the expert, whose mean return is closest
@@ -11,19 +12,24 @@ dataset ``curatedrl/<env>/<tier>-v0`` written with ``minari.create_dataset_from_
 - ``medium-replay``: the stream of experience training saw up to the medium checkpoint,
   reconstructed: each checkpoint from the start of training to medium is rolled out with its
   stochastic actions for as many steps as training spent between it and the next checkpoint
-  (PPO has no uniform-random warm-up, so none is added).
+  (PPO has no uniform-random warm-up, so none is added). Where the main run reaches medium too
+  fast for a D4RL-sized stream (halfcheetah: after 50k steps, 56 episodes), the stream comes from
+  a dedicated slower run trained until it reaches the medium checkpoint's return
+  (``policies/<env>/replay/``, see ``datasets/replay_run.py``).
 
 Sizes: ``full`` is D4RL's (1M steps for random, medium and expert; medium-replay as long as
 training took to reach medium); ``small`` scales every size by 1/20 for quick runs (``tiny``,
 by 1/200 and with 10 reference episodes, is for tests). Reference scores: ``ref_min_score`` is
 the mean return of 100 uniform-random episodes, ``ref_max_score`` that of 100 episodes of the
-expert policy (stochastic actions, as in its data); both are in every tier's metadata.
-Everything is seeded: the same seed gives the same content hash.
+expert policy (stochastic actions, as in its data); both are in every tier's metadata, with the
+versions of the data stack that made it (``constraints.txt`` pins them). Everything is seeded:
+the same seed and stack give the same content hash, which ``datasets/manifest.json`` records.
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,20 +37,29 @@ from typing import Any
 import numpy as np
 
 from curatedrl.datasets.behaviour import POLICY_DIR, BehaviourPolicy, env_dir, read_card
+from curatedrl.datasets.filters import PAPER_PERCENTILES
 from curatedrl.datasets.generate import UniformRandomPolicy
+from curatedrl.datasets.ids import (  # noqa: F401  (re-exported)
+    ENVS, SIZES, SUITE_SEED, TIERS, all_ids, dataset_id, generate_command, parse_id)
 from curatedrl.datasets.minari_io import local_dataset_ids, write_minari
+from curatedrl.datasets.replay_run import has_replay_run, replay_checkpoints
+from curatedrl.datasets.versions import data_versions
 from curatedrl.envs.rollout import run_episodes
 from curatedrl.errors import CuratedRLError
 from curatedrl.provenance import git_commit
 
-ENVS = {"hopper": "Hopper-v5", "halfcheetah": "HalfCheetah-v5", "walker2d": "Walker2d-v5"}
-TIERS = ("random", "medium", "medium-replay", "expert", "medium-expert")
-SIZES = {"full": 1_000_000, "small": 50_000, "tiny": 5_000}  # tiny: for tests
 REF_EPISODES = {"full": 100, "small": 100, "tiny": 10}
 
 
-def dataset_id(env_key: str, tier: str) -> str:
-    return f"curatedrl/{env_key}/{tier}-v0"
+def strata_unique(returns: np.ndarray) -> int:
+    """Unique episodes in the paper's curated strata (top-10% ∪ top-5% ∪ top-2% = top-10%)."""
+    return int(np.sum(returns >= np.percentile(returns, min(PAPER_PERCENTILES))))
+
+
+HOW = {"random": "uniform random actions", "medium": "the medium checkpoint's stochastic actions",
+       "expert": "the expert checkpoint's stochastic actions",
+       "medium-expert": "the medium episodes followed by the expert episodes",
+       "medium-replay": "the training stream up to the medium checkpoint's return"}
 
 
 @dataclass
@@ -58,8 +73,10 @@ class PolicyChoice:
     medium_return: float
 
 
-def choose_policies(env_key: str, root: Path = POLICY_DIR) -> PolicyChoice:
-    """Pick expert (best mean return) and medium (closest to a third of it) from the card."""
+def choose_policies(env_key: str, root: Path = POLICY_DIR, replay_run: bool = True
+                    ) -> PolicyChoice:
+    """Pick expert (best mean return) and medium (closest to a third of it) from the card; the
+    replay stream comes from the env's dedicated replay run when it ships one (``replay_run``)."""
     card = read_card(env_key, root)
     evals = card.get("checkpoints", {})
     present = {p.name for p in env_dir(env_key, root).glob("step_*.safetensors")}
@@ -80,6 +97,8 @@ def choose_policies(env_key: str, root: Path = POLICY_DIR) -> PolicyChoice:
         if step >= evals[medium]["step"]:
             break
         replay.append((env_dir(env_key, root) / name, next_step - step))
+    if replay_run and has_replay_run(env_key, root):
+        replay = replay_checkpoints(env_key, root)
     d = env_dir(env_key, root)
     return PolicyChoice(d / expert, d / medium, replay, evals[expert]["return_mean"],
                         evals[medium]["return_mean"])
@@ -104,11 +123,34 @@ def _rollout(env_id: str, policy, steps: int, seed: int, progress: bool, cut: bo
                         record=True, progress=progress).steps
 
 
-def generate_env(env_key: str, size: str = "small", seed: int = 0, tiers=TIERS,
-                 force: bool = False, root: Path = POLICY_DIR, progress: bool = True
-                 ) -> dict[str, str]:
+def generate_env(env_key: str, size: str = "small", seed: int = SUITE_SEED, tiers=TIERS,
+                 force: bool = False, root: Path = POLICY_DIR, progress: bool = True,
+                 strict: bool = False) -> dict[str, str]:
     """Generate the tiers of one env; returns {tier: dataset id}. Existing ones are kept unless
-    ``force`` (then they are deleted and written again)."""
+    ``force`` (then they are deleted and written again). Each dataset written with the suite's
+    seed is checked against the manifest: a mismatch is printed (one line); under ``strict`` the
+    existing ones are checked too and a mismatch raises."""
+    ids = _generate(env_key, size, seed, tiers, force, root, progress)
+    if seed == SUITE_SEED:
+        verify(ids["written"] + (ids["kept"] if strict else []), strict)
+    return ids["all"]
+
+
+def verify(dids: list[str], strict: bool) -> None:
+    """Compare datasets with the manifest; print each mismatch, raise on one under strict."""
+    from curatedrl.datasets.loader import load
+    from curatedrl.datasets.manifest import check
+
+    bad = [msg for msg in (check(load(d)) for d in dids) if msg]
+    for msg in bad:
+        print(msg, file=sys.stderr)
+    if bad and strict:
+        raise CuratedRLError(f"{len(bad)} dataset(s) differ from datasets/manifest.json "
+                             f"(listed above); first: {bad[0]}")
+
+
+def _generate(env_key: str, size: str, seed: int, tiers, force: bool, root: Path,
+              progress: bool) -> dict[str, list[str] | dict[str, str]]:
     if env_key not in ENVS:
         raise CuratedRLError(f"unknown env {env_key!r}; choose one of {', '.join(ENVS)}")
     if size not in SIZES:
@@ -120,9 +162,11 @@ def generate_env(env_key: str, size: str = "small", seed: int = 0, tiers=TIERS,
     scale = n / SIZES["full"]
     choice = choose_policies(env_key, root)
     local = set(local_dataset_ids())
-    todo = [t for t in tiers if force or dataset_id(env_key, t) not in local]
+    todo = [t for t in tiers if force or dataset_id(env_key, t, size) not in local]
+    result = {"all": {t: dataset_id(env_key, t, size) for t in tiers}, "written": [],
+              "kept": [dataset_id(env_key, t, size) for t in tiers if t not in todo]}
     if not todo:
-        return {t: dataset_id(env_key, t) for t in tiers}
+        return result
 
     random_policy = lambda s: UniformRandomPolicy.for_env(env_id, seed=s)
     expert_policy = lambda s: BehaviourPolicy(choice.expert, stochastic=True, seed=s)
@@ -150,33 +194,43 @@ def generate_env(env_key: str, size: str = "small", seed: int = 0, tiers=TIERS,
                 steps = max(1, round(span * scale))
                 # whole episodes (a replay buffer holds episodes that span checkpoints)
                 eps += _rollout(env_id, policy, steps, seed + 4_000_000 + 10_000 * k, False,
-                                cut=False, num_envs=4)
+                                cut=False, num_envs=1)
         cache[tier] = eps
         return eps
 
+    replay_from = choice.replay[0][0] if choice.replay else None
+    replay_name = (f"{replay_from.parent.name}/{replay_from.name}"
+                   if replay_from is not None and replay_from.parent.name == "replay" else
+                   replay_from.name if replay_from is not None else "-")
     sources = {"random": "uniform random actions", "medium": choice.medium.name,
                "expert": choice.expert.name,
                "medium-expert": f"{choice.medium.name} + {choice.expert.name}",
-               "medium-replay": f"checkpoints {choice.replay[0][0].name if choice.replay else '-'}"
-                                f" .. {choice.medium.name}"}
-    out = {}
+               "medium-replay": f"{len(choice.replay)} checkpoints from {replay_name} up to "
+                                f"the return of {choice.medium.name}"}
     for tier in todo:
-        did = dataset_id(env_key, tier)
+        did = dataset_id(env_key, tier, size)
         eps = episodes(tier)
         if did in local:
             _delete(did)
+        returns = np.array([np.sum(ep["rewards"], dtype=np.float64) for ep in eps])
+        counts = {"episodes": len(eps), "steps": int(sum(len(ep["rewards"]) for ep in eps)),
+                  "strata_unique_episodes": strata_unique(returns)}
         meta: dict[str, Any] = {
             "seed": seed, "size": size, "tier": tier, "code_commit": git_commit(),
             "behaviour": sources[tier], "ref_min_source": f"uniform random, {ref_episodes} ep",
             "ref_max_source": f"{choice.expert.name} stochastic, {ref_episodes} ep",
+            "versions": data_versions(), **counts,
         }
         write_minari(did, eps, env_id, ref_min_score=ref_min, ref_max_score=ref_max,
                      algorithm_name="PPO (Stable-Baselines3) behaviour policies"
                      if tier != "random" else "uniform random",
-                     description=f"curatedrl {env_key} {tier} ({size}): {sources[tier]}",
+                     description=f"curatedrl {env_key} {tier} ({size}): {HOW[tier]} "
+                                 f"({sources[tier]}); {counts['episodes']} episodes, "
+                                 f"{counts['steps']} steps, {counts['strata_unique_episodes']} "
+                                 f"unique episodes in the curated strata (top 10%/5%/2%)",
                      extra_metadata=meta)
-        out[tier] = did
-    return {t: dataset_id(env_key, t) for t in tiers}
+        result["written"].append(did)
+    return result
 
 
 def _delete(did: str) -> None:

@@ -13,7 +13,6 @@ evaluated (deterministic actions, ``eval_episodes`` episodes) and the policy car
 
 from __future__ import annotations
 
-import platform
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from curatedrl.datasets.behaviour import (
     save_actor,
     write_card,
 )
+from curatedrl.datasets.versions import installed_versions
 from curatedrl.envs.rollout import run_episodes
 from curatedrl.errors import CuratedRLError
 from curatedrl.provenance import hardware
@@ -108,8 +108,11 @@ def _load_resume(path: Path, model, venv) -> int:
 
 
 def train(env_key: str, steps: int = 1_000_000, seed: int = 0, checkpoint_every: int = 25_000,
-          out: Path = POLICY_DIR, progress: bool = True) -> Path:
-    """Train (or resume) PPO on ``env_key`` and export actor checkpoints under ``out/env_key``."""
+          out: Path = POLICY_DIR, progress: bool = True, run: str = "",
+          overrides: dict[str, Any] | None = None) -> Path:
+    """Train (or resume) PPO on ``env_key`` and export actor checkpoints under ``out/env_key``
+    (``out/env_key/run`` for a separate run, e.g. ``replay``, with ``overrides`` of the
+    hyperparameters)."""
     try:
         from stable_baselines3 import PPO
         from stable_baselines3.common.callbacks import BaseCallback
@@ -121,11 +124,11 @@ def train(env_key: str, steps: int = 1_000_000, seed: int = 0, checkpoint_every:
     if env_key not in ENVS:
         raise CuratedRLError(f"unknown env {env_key!r}; choose one of {', '.join(ENVS)}")
     env_id = ENVS[env_key]
-    target = env_dir(env_key, out)
+    target = env_dir(env_key, out) / run
     target.mkdir(parents=True, exist_ok=True)
-    resume = RESUME_DIR / env_key
+    resume = RESUME_DIR / env_key / run
     venv = VecNormalize(make_vec_env(env_id, n_envs=1, seed=seed))
-    hp = PPO_HYPERPARAMS[env_key]
+    hp = {**PPO_HYPERPARAMS[env_key], **(overrides or {})}
     pk = POLICY_KWARGS[env_key]
     model = PPO("MlpPolicy", venv, seed=seed, device="cpu", verbose=0, **hp,
                 policy_kwargs={"log_std_init": pk["log_std_init"], "ortho_init": pk["ortho_init"],
@@ -135,7 +138,7 @@ def train(env_key: str, steps: int = 1_000_000, seed: int = 0, checkpoint_every:
     done = _load_resume(resume, model, venv) if (resume / "state.safetensors").exists() else 0
     if done == 0:
         save_actor(target / checkpoint_name(0), _actor_tensors(model, venv), env_id, 0, act)
-    card = read_card(env_key, out)
+    card = read_card(env_key, out, run)
     card.setdefault("training", {}).update({
         "algorithm": "PPO (Stable-Baselines3)", "hyperparameters": hp, "policy": pk,
         "hyperparameter_source": "Stable-Baselines3 PPO defaults" if env_key == "hopper"
@@ -160,28 +163,26 @@ def train(env_key: str, steps: int = 1_000_000, seed: int = 0, checkpoint_every:
                     reset_num_timesteps=False)
     bar.close()
     elapsed = time.time() - start
-    import stable_baselines3
-
     card["training"].update({
         "steps_trained": int(model.num_timesteps),
         "last_session_seconds": round(elapsed, 1),
         "last_session_steps_per_second": round((model.num_timesteps - start_step)
                                                / max(elapsed, 1e-9), 1),
         "hardware": hardware(),
-        "versions": {"stable_baselines3": stable_baselines3.__version__,
-                     "torch": torch.__version__, "python": platform.python_version()},
+        "versions": installed_versions(),
     })
-    write_card(env_key, card, out)
+    write_card(env_key, card, out, run)
     venv.close()
     return target
 
 
 def evaluate_checkpoints(env_key: str, episodes: int = 20, seed: int = 1_000_000,
-                         out: Path = POLICY_DIR, progress: bool = True) -> dict[str, Any]:
+                         out: Path = POLICY_DIR, progress: bool = True, run: str = ""
+                         ) -> dict[str, Any]:
     """Evaluate every checkpoint (deterministic actions) and record the results in the card."""
-    card = read_card(env_key, out)
+    card = read_card(env_key, out, run)
     results = card.setdefault("checkpoints", {})
-    paths = list_checkpoints(env_key, out)
+    paths = list_checkpoints(env_key, out, run)
     for path in tqdm(paths, desc=f"evaluate {env_key}", disable=not progress):
         if path.name in results and results[path.name]["episodes"] >= episodes:
             continue
@@ -193,6 +194,7 @@ def evaluate_checkpoints(env_key: str, episodes: int = 20, seed: int = 1_000_000
                               "length_mean": float(res.lengths.mean())}
     best = max(results.items(), key=lambda kv: kv[1]["return_mean"])
     card["expert_checkpoint"] = best[0]
-    card["evaluation"] = {"episodes": episodes, "seed": seed, "actions": "deterministic (mean)"}
-    write_card(env_key, card, out)
+    card["evaluation"] = {"episodes": episodes, "seed": seed, "actions": "deterministic (mean)",
+                          "versions": installed_versions()}
+    write_card(env_key, card, out, run)
     return card

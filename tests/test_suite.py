@@ -44,26 +44,26 @@ def tiny_hopper():
 
 def test_tiers_are_ordered_and_carry_metadata(tiny_hopper):
     assert set(tiny_hopper) == set(TIERS)
-    means = {t: load(dataset_id("hopper", t)).returns.mean() for t in TIERS}
+    means = {t: load(dataset_id("hopper", t, "tiny")).returns.mean() for t in TIERS}
     assert means["random"] < means["medium-replay"] < means["medium"] < means["expert"]
     assert means["medium"] < means["medium-expert"] < means["expert"]
     for tier in TIERS:
-        ds = load(dataset_id("hopper", tier))
+        ds = load(dataset_id("hopper", tier, "tiny"))
         m = ds.metadata
         assert m.eval_env_id == "Hopper-v5" and m.extra["tier"] == tier
         assert m.extra["size"] == "tiny" and m.extra["seed"] == 0 and "code_commit" in m.extra
         assert m.ref_min_score < m.ref_max_score
         assert "algorithm_name" in m.extra
-    me = load(dataset_id("hopper", "medium-expert"))
-    assert me.num_episodes == load(dataset_id("hopper", "medium")).num_episodes + \
-        load(dataset_id("hopper", "expert")).num_episodes
+    me = load(dataset_id("hopper", "medium-expert", "tiny"))
+    assert me.num_episodes == load(dataset_id("hopper", "medium", "tiny")).num_episodes + \
+        load(dataset_id("hopper", "expert", "tiny")).num_episodes
 
 
 def test_same_seed_same_hash(tiny_hopper):
-    before = load(dataset_id("hopper", "medium")).content_hash
+    before = load(dataset_id("hopper", "medium", "tiny")).content_hash
     generate_env("hopper", size="tiny", seed=0, tiers=("medium",), force=True, progress=False)
-    assert load(dataset_id("hopper", "medium")).content_hash == before
+    assert load(dataset_id("hopper", "medium", "tiny")).content_hash == before
     torch.manual_seed(5)  # global RNGs play no part
     np.random.seed(5)
     generate_env("hopper", size="tiny", seed=1, tiers=("medium",), force=True, progress=False)
-    assert load(dataset_id("hopper", "medium")).content_hash != before
+    assert load(dataset_id("hopper", "medium", "tiny")).content_hash != before
