@@ -8,14 +8,18 @@ from typing import Any
 
 from curatedrl.benchmarks.configs import dataset_slug
 from curatedrl.benchmarks.rundir import write_csv, write_yaml
+from curatedrl.datasets.manifest import expected_hash
 
 DS = "curatedrl/hopper/medium-v0"
 
 
 def write_run(root: Path, algo: str, seed: int, last: float, dataset: str = DS,
-              schedule: str = "cpu", commit: str = "abc", dataset_hash: str = "h0",
+              schedule: str = "cpu", commit: str = "abc", dataset_hash: str | None = None,
               config: dict[str, Any] | None = None, steps: int = 10,
               source: str = "curatedrl") -> Path:
+    """A finished run's files; its data hash is the manifest's unless given (the leaderboard
+    keeps runs on other bytes apart)."""
+    dataset_hash = dataset_hash or expected_hash(dataset) or "h0"
     run = root / schedule / source / algo / dataset_slug(dataset) / f"seed{seed}"
     run.mkdir(parents=True)
     (run / "final.json").write_text(json.dumps({

@@ -35,10 +35,11 @@ def test_runs_off_the_manifest_dirty_or_beyond_the_schedule_are_listed_not_avera
     manifest.write_text(json.dumps({"datasets": {DS: {"content_hash": "h0"}}}))
     r = tmp_path / "r"
     for seed in range(3):  # the good runs
-        write_run(r, "bc", seed, 10.0 + seed, config=_config("bc", seed))
+        write_run(r, "bc", seed, 10.0 + seed, config=_config("bc", seed), dataset_hash="h0")
     other_bytes = write_run(r, "bc", 3, 90.0, dataset_hash="h1", config=_config("bc", 3))
-    dirty = write_run(r, "bc", 4, 90.0, commit="abc-dirty", config=_config("bc", 4))
-    short = write_run(r, "bc", 5, 90.0, config=_config("bc", 5, steps=50))
+    dirty = write_run(r, "bc", 4, 90.0, commit="abc-dirty", config=_config("bc", 4),
+                      dataset_hash="h0")
+    short = write_run(r, "bc", 5, 90.0, config=_config("bc", 5, steps=50), dataset_hash="h0")
     # data the manifest does not know: the hash most runs used wins, the other is listed
     for seed in range(2):
         write_run(r, "bc", seed, 30.0, dataset=D4RL, dataset_hash="d0", source="d4rl")

@@ -116,8 +116,8 @@ CASES = [
     Case("torn final.json of a finished run", "--out {runs}/torn",
          "final.json is damaged (JSONDecodeError"),
     Case("final.json with a score of the wrong type", "--out {runs}/typed",
-         "final.json is damaged (field 'normalized_score_last' must be a finite number, "
-         "got 'n/a')"),
+         "final.json is damaged (field 'normalized_score_last' must be a finite number or null "
+         "(no reference scores), got 'n/a')"),
     Case("one changed byte in rows.jsonl of an interrupted run", "--out {runs}/damaged-rows",
          "rows.jsonl line 1 is damaged (unknown table 'met#ics'"),
     Case("a file where the run directory should be", "--out {data}/hopper-nan.hdf5/run",
