@@ -476,8 +476,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "1: one process per seed; N > 1 is refused for algorithms that cannot "
                         "stack)")
     p.add_argument("--schedule", default="paper",
-                   help="paper (the algorithms' published defaults; needs a GPU), cpu (reduced, "
-                        "for 2 CPU cores) or a schedule YAML file (default paper)")
+                   help="a schedule of benchmarks/configs/schedules/ by name (paper: the "
+                        "algorithms' published defaults, a GPU's work; cpu, paper-sampled, "
+                        "baselines-30k: for 2 CPU cores, their comments say what they change) or "
+                        "a schedule YAML file (default paper)")
     p.add_argument("--data", choices=["curatedrl", "d4rl", "minari"], default="curatedrl",
                    help="the data the suite's cells train on: the project's datasets, D4RL's "
                         "<env>-<tier>-v2.hdf5 files in --data-dir, or Minari's "
