@@ -78,18 +78,23 @@ def test_page_sorts_opens_cells_and_names_every_algorithm_and_dataset(tmp_path):
         assert headers[1:] == list(ALGOS)
         before = _rows(browser, "cpu-last")
         assert before == [dataset_slug(d) for d in suite_datasets()]
-        column = 1 + list(ALGOS).index("iw_bc")
-        keys = {row.find_element("css selector", "th").text:
-                float(row.find_elements("css selector", "td")[column - 1]
-                      .get_attribute("data-sort"))
+        column = 1 + list(ALGOS).index("filtered_bc")
+
+        def key(row):
+            raw = row.find_elements("css selector", "td")[column - 1].get_attribute("data-sort")
+            return None if raw == "" else float(raw)
+        keys = {row.find_element("css selector", "th").text: key(row)
                 for row in browser.find_elements("css selector", "#cpu-last tbody tr")}
+        scored = [d for d in before if keys[d] is not None]
+        empty = [d for d in before if keys[d] is None]  # cells without results stay last
+        assert len(scored) >= 2
         header = browser.find_elements("css selector", "#cpu-last thead th")[column]
         header.click()
         after = _rows(browser, "cpu-last")
-        assert after == sorted(keys, key=lambda d: -keys[d]) and after != before
+        assert after == sorted(scored, key=lambda d: -keys[d]) + empty and after != before
         assert header.get_attribute("aria-sort") == "descending"
         header.click()
-        assert _rows(browser, "cpu-last") == sorted(keys, key=lambda d: keys[d])
+        assert _rows(browser, "cpu-last") == sorted(scored, key=lambda d: keys[d]) + empty
         browser.find_elements("css selector", "#cpu-last tbody td[data-cell]")[0].click()
         detail = browser.find_element("id", "cpu-last-detail")
         assert detail.is_displayed() and "curatedrl sweep --suite all --schedule cpu" in \
