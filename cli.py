@@ -35,7 +35,7 @@ def _datasets_card(args: argparse.Namespace) -> None:
 def _datasets_show(args: argparse.Namespace) -> None:
     from curatedrl.benchmarks.tables import table
     from curatedrl.datasets import load
-    from curatedrl.envs import check_dataset_env
+    from curatedrl.datasets.validate import check_dataset_env
 
     from curatedrl.datasets.ids import dataset_size
 
