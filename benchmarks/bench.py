@@ -27,6 +27,7 @@ import time
 import numpy as np
 import torch
 
+from curatedrl.constants import DEFAULT_DATASET
 from curatedrl.datasets.behaviour import BehaviourPolicy
 from curatedrl.datasets.suite import ENVS, choose_policies
 from curatedrl.envs.factory import raw_env_steps_per_s
@@ -97,7 +98,6 @@ def bench_load(steps: int = 1_000_000) -> str:
 
 
 FIGURES = ("iwbc", "seeds", "step", "eval", "generation", "load", "sampled", "sweep")
-DEFAULT_DATASET = "curatedrl/hopper/medium-replay-v0"
 
 
 def bench_device(device: str | None) -> str:

@@ -22,7 +22,7 @@ LAYERS = [
     ("algos", {"algos"}),
     ("datasets", {"datasets"}),
     ("envs", {"envs"}),
-    ("root", {"errors", "provenance", "fileio", "__init__"}),
+    ("root", {"errors", "provenance", "fileio", "constants", "__init__"}),
 ]
 RANK = {unit: len(LAYERS) - i for i, (_, units) in enumerate(LAYERS) for unit in units}
 LAYER_NAME = {unit: name for name, units in LAYERS for unit in units}
