@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from curatedrl.constants import DEFAULT_DATASET, ENVS, SIZES, TIERS
 from curatedrl.errors import CuratedRLError
 
 
@@ -35,7 +36,7 @@ def _datasets_card(args: argparse.Namespace) -> None:
 def _datasets_show(args: argparse.Namespace) -> None:
     from curatedrl.benchmarks.tables import table
     from curatedrl.datasets import load
-    from curatedrl.envs import check_dataset_env
+    from curatedrl.datasets.validate import check_dataset_env
 
     from curatedrl.datasets.ids import dataset_size
 
@@ -336,12 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = ds_sub.add_parser("generate", help="generate the suite's datasets "
                                            "(curatedrl/<env>/<tier>-v0) from the shipped "
                                            "behaviour policies")
-    p.add_argument("--env", action="append", choices=["hopper", "halfcheetah", "walker2d"],
+    p.add_argument("--env", action="append", choices=list(ENVS),
                    help="env to generate (repeatable; default: all three)")
     p.add_argument("--tier", action="append",
-                   choices=["random", "medium", "medium-replay", "expert", "medium-expert"],
+                   choices=list(TIERS),
                    help="tier to generate (repeatable; default: all five)")
-    p.add_argument("--size", choices=["full", "small", "tiny"], default="full",
+    p.add_argument("--size", choices=list(SIZES), default="full",
                    help="full: D4RL's sizes (1M steps; medium-replay as long as training took "
                         "to reach medium), ids curatedrl/<env>/<tier>-v0; small: every size "
                         "divided by 20, ids <tier>-small-v0; tiny: by 200, <tier>-tiny-v0")
@@ -425,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     pol_sub = p.add_subparsers(dest="policies_command", required=True, metavar="ACTION")
     p = pol_sub.add_parser("train", help="train (or resume) PPO behaviour policies, export "
                                          "actor checkpoints and write the policy cards")
-    p.add_argument("--env", action="append", choices=["hopper", "halfcheetah", "walker2d"],
+    p.add_argument("--env", action="append", choices=list(ENVS),
                    help="env to train (repeatable; default: all three)")
     p.add_argument("--steps", type=int, default=1_000_000, help="training steps per env")
     p.add_argument("--seed", type=int, default=0, help="training seed")
@@ -444,7 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "sweep"],
                    help="run only this figure (repeatable; default: all)")
     _add_threads(p, default=1)
-    p.add_argument("--dataset", default="curatedrl/hopper/medium-replay-v0",
+    p.add_argument("--dataset", default=DEFAULT_DATASET,
                    help="dataset of the training and evaluation figures")
     p.add_argument("--quick", action="store_true",
                    help="every figure at a tiny size (a smoke test, not for reporting)")

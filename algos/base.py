@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from curatedrl.constants import DEFAULT_DATASET
 from curatedrl.datasets.buffer import EpisodeBatch, TransitionBatch
 from curatedrl.datasets.episodes import EpisodeDataset
 from curatedrl.datasets.filters import EpisodeView, as_view
@@ -38,7 +39,7 @@ class BaseConfig:
     """
 
     seed: int = 0
-    dataset: str = "curatedrl/hopper/medium-replay-v0"
+    dataset: str = DEFAULT_DATASET
     steps: int = 10_000
     batch_size: int = 256
     eval_every: int = 500

@@ -27,9 +27,10 @@ import time
 import numpy as np
 import torch
 
+from curatedrl.constants import DEFAULT_DATASET
 from curatedrl.datasets.behaviour import BehaviourPolicy
 from curatedrl.datasets.suite import ENVS, choose_policies
-from curatedrl.envs.factory import env_fn
+from curatedrl.envs.factory import raw_env_steps_per_s
 from curatedrl.envs.rollout import run_episodes
 from curatedrl.errors import CuratedRLError
 
@@ -40,22 +41,6 @@ def machine() -> str:
     dev = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return (f"{platform.machine()} {len(os.sched_getaffinity(0))} cores, torch "
             f"{torch.get_num_threads()} threads, {dev}")
-
-
-def raw_env_steps_per_s(env_id: str, steps: int = 20_000, seed: int = 0) -> float:
-    """Single env, uniform random actions, no policy: the physics limit."""
-    env = env_fn(env_id)()
-    env.reset(seed=seed)
-    rng = np.random.default_rng(seed)
-    low, high = env.action_space.low, env.action_space.high
-    start = time.perf_counter()
-    for _ in range(steps):
-        _, _, term, trunc, _ = env.step(rng.uniform(low, high).astype(np.float32))
-        if term or trunc:
-            env.reset()
-    elapsed = time.perf_counter() - start
-    env.close()
-    return steps / elapsed
 
 
 def generation_steps_per_s(env_key: str, steps: int = 20_000) -> float:
@@ -113,7 +98,6 @@ def bench_load(steps: int = 1_000_000) -> str:
 
 
 FIGURES = ("iwbc", "seeds", "step", "eval", "generation", "load", "sampled", "sweep")
-DEFAULT_DATASET = "curatedrl/hopper/medium-replay-v0"
 
 
 def bench_device(device: str | None) -> str:

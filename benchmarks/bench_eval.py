@@ -21,9 +21,8 @@ import torch
 
 from curatedrl.algos.bc import BC, BCConfig
 from curatedrl.algos.networks import GaussianActor
-from curatedrl.benchmarks.bench import raw_env_steps_per_s
 from curatedrl.datasets import EpisodeDataset, make_generator, to_device
-from curatedrl.envs.factory import env_fn
+from curatedrl.envs.factory import env_fn, raw_env_steps_per_s
 from curatedrl.envs.rollout import run_episodes
 from curatedrl.envs.workers import WorkerEvaluator
 

@@ -26,6 +26,7 @@ from curatedrl.algos.bc import BC, BCConfig
 from curatedrl.algos.filtered_bc import FilteredBC, FilteredBCConfig
 from curatedrl.algos.iw_bc import IWBC, IWBCConfig
 from curatedrl.algos.iw_bc_q import IWBCQ
+from curatedrl.constants import ENVS
 from curatedrl.datasets import EpisodeDataset, make_generator, to_device
 from curatedrl.envs import evaluate
 
@@ -117,7 +118,7 @@ def _suite_line(t, weight_pass, rows, eval_s, env_rate, machine) -> str:
     bc_eval = ((STAGE1_STEPS // 500 - 1) * EVAL_EPISODES + FINAL_EVAL) * EP_LEN / env_rate
     per_row = weight_pass / rows
     total, exact_weights = 0.0, 0.0
-    for env in ("hopper", "halfcheetah", "walker2d"):
+    for env in ENVS:
         scale = 1.0 if env == "hopper" else 256 * EP_LEN / rows
         wp, wq = weight_pass * scale, (t["iwq"] - t["fbc"]) * scale
         per_pair = (STAGE1_STEPS * t["bc"] + bc_eval

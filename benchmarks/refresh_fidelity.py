@@ -21,6 +21,7 @@ from curatedrl.algos import config_from_dict
 from curatedrl.algos.iw_bc import IWBC, IWBCConfig
 from curatedrl.benchmarks.k_validation import SCHEDULE
 from curatedrl.benchmarks.reference import get_reference, reference_log_probs
+from curatedrl.constants import DEFAULT_DATASET
 from curatedrl.datasets import load, make_generator, to_device
 
 REFRESH = (5, 20)
@@ -78,7 +79,7 @@ def measure(dataset: str, seed: int = 0, steps: int = 500, k: int = 8) -> list[s
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", default="curatedrl/hopper/medium-replay-v0")
+    p.add_argument("--dataset", default=DEFAULT_DATASET)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=500)
     a = p.parse_args()

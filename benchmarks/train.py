@@ -24,7 +24,7 @@ from curatedrl.benchmarks.runrecord import (EVAL_SEED, LOG_EVERY, RunRecord,  # 
 from curatedrl.benchmarks.runstate import (RunInterrupted, check_config, previous_failure,
                                            resolved_config)
 from curatedrl.datasets import load, make_generator, to_device
-from curatedrl.envs import check_dataset_env
+from curatedrl.datasets.validate import check_dataset_env
 from curatedrl.errors import CuratedRLError
 
 

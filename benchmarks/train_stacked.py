@@ -40,7 +40,7 @@ from curatedrl.benchmarks.runstate import (RunInterrupted, check_config, previou
                                            resolved_config)
 from curatedrl.benchmarks.train import default_run_dir, resolve_algo
 from curatedrl.datasets import load, to_device
-from curatedrl.envs import check_dataset_env
+from curatedrl.datasets.validate import check_dataset_env
 from curatedrl.errors import CuratedRLError
 
 

@@ -16,6 +16,7 @@ from curatedrl.datasets.replay_run import RUN, has_replay_run
 from curatedrl.datasets.suite import ENVS, SIZES, TIERS, choose_policies, dataset_id
 from curatedrl.datasets.versions import format_versions
 from curatedrl.envs.evaluate import normalized_score
+from curatedrl.fileio import atomic_write_text
 
 
 def _row(cells) -> str:
@@ -108,7 +109,5 @@ def build_card(command: str) -> str:
 
 
 def write_card(path: Path, command: str) -> None:
-    from curatedrl.benchmarks.rundir import atomic_write_text
-
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, build_card(command))

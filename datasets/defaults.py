@@ -7,11 +7,10 @@ seconds to minutes, with no download and no training.
 
 from __future__ import annotations
 
+from curatedrl.constants import DEFAULT_DATASET
 from curatedrl.datasets.ids import parse_id
 from curatedrl.datasets.minari_io import local_dataset_ids
 from curatedrl.errors import CuratedRLError
-
-DEFAULT_DATASET = "curatedrl/hopper/medium-replay-v0"
 
 
 def ensure_default_dataset(dataset_id: str = DEFAULT_DATASET, progress: bool = True,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-ENVS = {"hopper": "Hopper-v5", "halfcheetah": "HalfCheetah-v5", "walker2d": "Walker2d-v5"}
-TIERS = ("random", "medium", "medium-replay", "expert", "medium-expert")
-SIZES = {"full": 1_000_000, "small": 50_000, "tiny": 5_000}  # tiny: for tests
+from curatedrl.constants import ENVS, SIZES, TIERS  # noqa: F401  (re-exported)
+
 SUITE_SEED = 0  # the seed of the manifest's datasets
 
 

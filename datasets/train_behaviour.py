@@ -22,6 +22,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
+from curatedrl.constants import ENVS
 from curatedrl.datasets.behaviour import (
     POLICY_DIR,
     BehaviourPolicy,
@@ -36,8 +37,6 @@ from curatedrl.datasets.versions import installed_versions
 from curatedrl.envs.rollout import run_episodes
 from curatedrl.errors import CuratedRLError
 from curatedrl.provenance import hardware
-
-ENVS = {"hopper": "Hopper-v5", "halfcheetah": "HalfCheetah-v5", "walker2d": "Walker2d-v5"}
 
 _COMMON = {"n_steps": 512, "normalize_advantage": True}
 # Walker2d and HalfCheetah: RL Baselines3 Zoo, hyperparams/ppo.yml (the *-v3 MuJoCo entries), with

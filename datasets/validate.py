@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from curatedrl.datasets.episodes import EpisodeDataset
+from curatedrl.envs.factory import env_dims
 from curatedrl.errors import CuratedRLError
 
 _FINITE_KEYS = ("observations", "actions", "rewards", "next_observations")
@@ -43,6 +44,11 @@ def check_env_shapes(ds: EpisodeDataset, obs_dim: int, act_dim: int) -> None:
                 f"env {m.eval_env_id} ({what} size {env_dim}); pick the env the data was "
                 f"recorded in"
             )
+
+
+def check_dataset_env(ds: EpisodeDataset) -> None:
+    """Refuse a dataset whose observation or action size differs from its evaluation env's."""
+    check_env_shapes(ds, *env_dims(ds.metadata))
 
 
 def check_ranges(ds: EpisodeDataset) -> None:

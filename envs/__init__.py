@@ -1,5 +1,5 @@
-"""Evaluation: env factory from dataset metadata, vectorised rollouts, normalised score."""
+"""Evaluation: env factory from an env spec, vectorised rollouts, normalised score."""
 
-from curatedrl.envs.factory import check_dataset_env, env_fn, make_env
-from curatedrl.envs.evaluate import EvalResult, evaluate, normalized_score
+from curatedrl.envs.factory import EnvSpec, env_dims, env_fn, make_env
+from curatedrl.envs.evaluate import EvalResult, EvalSpec, evaluate, normalized_score
 from curatedrl.envs.rollout import Episodes, run_episodes

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from curatedrl.datasets.episodes import DatasetMetadata
+from curatedrl.envs.factory import EnvSpec
 from curatedrl.envs.rollout import Policy, run_episodes
 
 
@@ -16,6 +17,13 @@ def normalized_score(returns, ref_min: float | None, ref_max: float | None) -> n
     if ref_min is None or ref_max is None or ref_max == ref_min:
         return np.full_like(r, np.nan)
     return 100.0 * (r - ref_min) / (ref_max - ref_min)
+
+
+class EvalSpec(EnvSpec, Protocol):
+    """An env spec with the reference returns of the normalised score (``DatasetMetadata``)."""
+
+    ref_min_score: float | None
+    ref_max_score: float | None
 
 
 @dataclass
@@ -36,7 +44,7 @@ class EvalResult:
         }
 
 
-def evaluate(policy: Policy, meta: DatasetMetadata, episodes: int = 10, seed: int = 0, *,
+def evaluate(policy: Policy, meta: EvalSpec, episodes: int = 10, seed: int = 0, *,
              num_envs: int = 10, mode: str = "sync", progress: bool = False) -> EvalResult:
     """Run ``episodes`` deterministic episodes of ``policy`` in the dataset's evaluation env.
 

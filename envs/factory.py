@@ -1,17 +1,17 @@
-"""Evaluation environments built from dataset metadata."""
+"""Evaluation environments built from an env spec (a dataset's metadata names one), and raw
+env stepping speed (the physics limit that `make bench` compares against)."""
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import gymnasium as gym
 import numpy as np
 
-from curatedrl.datasets.episodes import DatasetMetadata, EpisodeDataset
-from curatedrl.datasets.validate import check_env_shapes
 
 # MuJoCo appends warnings to MUJOCO_LOG.TXT in the working directory; keep them out of the repo.
 os.environ.setdefault("MUJOCO_LOG_DIR", os.path.join(os.path.expanduser("~"), ".cache"))
@@ -56,17 +56,38 @@ def env_fn(env_id: str, env_kwargs: dict[str, Any] | None = None) -> Callable[[]
     return make
 
 
-def make_env(meta: DatasetMetadata) -> gym.Env:
+class EnvSpec(Protocol):
+    """The evaluation env a dataset names (``datasets.DatasetMetadata`` has these fields)."""
+
+    eval_env_id: str
+    eval_env_kwargs: dict[str, Any]
+
+
+def make_env(meta: EnvSpec) -> gym.Env:
     """The evaluation env a dataset's metadata names."""
     return env_fn(meta.eval_env_id, meta.eval_env_kwargs)()
 
 
-def check_dataset_env(ds: EpisodeDataset) -> None:
-    """Refuse a dataset whose observation or action size differs from its evaluation env's."""
-    env = make_env(ds.metadata)
+def env_dims(meta: EnvSpec) -> tuple[int, int]:
+    """(observation size, action size) of the evaluation env ``meta`` names."""
+    env = make_env(meta)
     try:
-        obs_dim = int(np.prod(env.observation_space.shape))
-        act_dim = int(np.prod(env.action_space.shape))
+        return int(np.prod(env.observation_space.shape)), int(np.prod(env.action_space.shape))
     finally:
         env.close()
-    check_env_shapes(ds, obs_dim, act_dim)
+
+
+def raw_env_steps_per_s(env_id: str, steps: int = 20_000, seed: int = 0) -> float:
+    """Single env, uniform random actions, no policy: the physics limit."""
+    env = env_fn(env_id)()
+    env.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    low, high = env.action_space.low, env.action_space.high
+    start = time.perf_counter()
+    for _ in range(steps):
+        _, _, term, trunc, _ = env.step(rng.uniform(low, high).astype(np.float32))
+        if term or trunc:
+            env.reset()
+    elapsed = time.perf_counter() - start
+    env.close()
+    return steps / elapsed

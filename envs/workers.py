@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from curatedrl.envs.factory import raw_env_steps_per_s
 from curatedrl.envs.rollout import Episodes, Policy, run_episodes
 
 
@@ -37,8 +38,6 @@ def _run_block(env_id: str, env_kwargs: dict[str, Any] | None, policy_bytes: byt
 
 
 def _raw_block(env_id: str, steps: int, seed: int) -> tuple[int, float]:
-    from curatedrl.benchmarks.bench import raw_env_steps_per_s
-
     rate = raw_env_steps_per_s(env_id, steps, seed)
     return steps, steps / rate
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from curatedrl.datasets import load
-from curatedrl.envs import check_dataset_env
+from curatedrl.datasets.validate import check_dataset_env
 from curatedrl.errors import CuratedRLError
 
 

@@ -297,7 +297,7 @@ def test_full_disk_gives_one_line_and_keeps_the_last_checkpoint(
     settings = {**FAST, "steps": 40, "level": "transition"}  # trained, with Adam state
     if small_disk is None:  # no tmpfs here: torch.save fails as on a full disk
         import curatedrl.benchmarks.checkpoint as ckpt
-        import curatedrl.benchmarks.rundir as rundir
+        import curatedrl.fileio as fileio
         calls = {"n": 0}
         save = torch.save
 
@@ -307,7 +307,7 @@ def test_full_disk_gives_one_line_and_keeps_the_last_checkpoint(
                 raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos")
             return save(obj, f, *a, **k)
         monkeypatch.setattr(ckpt.torch, "save", failing)
-        monkeypatch.setattr(rundir.shutil, "disk_usage", lambda p: (0, 0, 0))
+        monkeypatch.setattr(fileio.shutil, "disk_usage", lambda p: (0, 0, 0))
         run = tmp_path / "run"
     else:
         run = small_disk / "run"
