@@ -118,8 +118,8 @@ def _write_screenshots(page: Path, desktop) -> None:
         browser = desktop if name == "desktop" else _driver(width, height, phone=True)
         try:
             browser.get(page.as_uri())
-            if name == "desktop":  # sorted by iw_bc, one cell's runs open
-                browser.find_elements("css selector", "#cpu-last thead th")[3].click()
+            if name == "desktop":  # sorted by filtered_bc, one cell's runs open
+                browser.find_elements("css selector", "#cpu-last thead th")[2].click()
                 browser.find_elements("css selector", "#cpu-last tbody td[data-cell]")[2].click()
             shot = SITE / f"screenshot-{name}.png"
             browser.save_screenshot(str(shot))
