@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import torch
 
 from curatedrl.constants import DEFAULT_DATASET
-from curatedrl.datasets.buffer import EpisodeBatch, TransitionBatch
+from curatedrl.datasets.buffer import DeviceBuffer, EpisodeBatch, TransitionBatch
 from curatedrl.datasets.episodes import EpisodeDataset
 from curatedrl.datasets.filters import EpisodeView, as_view
 from curatedrl.errors import CuratedRLError
@@ -104,18 +104,33 @@ def _coerce(key: str, value: Any, annotation: Any) -> Any:
     return value
 
 
+class StageOne(Protocol):
+    """What a run gives ``Algorithm.prepare`` for a stage 1 (the run layer's reference cache):
+    BC runs of a given config, trained once and kept, with what they recorded."""
+
+    snapshot_every: int  # the steps at which a stage-1 record holds the actor
+
+    def policy(self, bc_cfg: BaseConfig) -> tuple[dict[str, torch.Tensor], str, bool]:
+        """(π_ref's actor state, cache key, whether it was cached) of a stage-1 BC config."""
+
+    def record(self, bc_cfg: BaseConfig) -> tuple[dict[str, torch.Tensor], str, bool]:
+        """(its record: ``loss`` of every step and ``"<step>/<name>"`` actor states, key,
+        whether it was cached)."""
+
+    def log_probs(self, key: str, actor: torch.nn.Module) -> torch.Tensor:
+        """log π(a_t|s_t) of every dataset row under the cached π_ref ``actor`` of ``key``."""
+
+
 class Algorithm:
-    """Interface of every algorithm in ``ALGOS``.
+    """Interface of every algorithm in ``ALGOS``. It owns its data needs: ``select`` (which
+    episodes), ``prepare`` (set-up from the data, stage 1 included) and ``sample`` (one batch),
+    so that the training loop never asks what kind of algorithm it runs.
 
     Class attributes:
         config_cls: its config dataclass.
-        batch_kind: ``"episodes"`` (whole episodes) or ``"transitions"``.
-        needs_reference: True if it fine-tunes a BC reference policy π_ref (two-stage runs).
     """
 
     config_cls: ClassVar[type[BaseConfig]] = BaseConfig
-    batch_kind: ClassVar[str] = "transitions"
-    needs_reference: ClassVar[bool] = False
 
     def __init__(self, cfg: BaseConfig, obs_dim: int, act_dim: int):
         self.cfg = cfg
@@ -127,15 +142,17 @@ class Algorithm:
         """The episodes (and sampling weights) it trains on; all of them by default."""
         return as_view(ds)
 
-    def prepare(self, ds: EpisodeDataset) -> None:
-        """Hook for data-dependent set-up (normalisation statistics); nothing by default."""
+    def prepare(self, ds: EpisodeDataset, stage_one: StageOne | None = None,
+                info: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Set-up from the data before the first update (normalisation statistics; π_ref for
+        the two-stage algorithms, from ``stage_one``). ``info`` is what this run recorded
+        before (a resumed run: its checkpoint restores the state afterwards); returns what the
+        run records (e.g. π_ref's cache key). Nothing by default."""
+        return dict(info or {})
 
-    def sample_kwargs(self) -> dict[str, Any]:
-        """Extra arguments for the buffer's sampler (e.g. steps per episode)."""
-        return {}
-
-    def set_reference(self, state: dict[str, torch.Tensor]) -> None:
-        raise NotImplementedError
+    def sample(self, buffer: DeviceBuffer, gen: torch.Generator) -> EpisodeBatch | TransitionBatch:
+        """One training batch from ``buffer``: ``cfg.batch_size`` transitions by default."""
+        return buffer.sample_transitions(self.cfg.batch_size, gen)
 
     def update(self, batch: EpisodeBatch | TransitionBatch) -> dict[str, float]:
         raise NotImplementedError

@@ -11,11 +11,12 @@ from typing import Any
 
 import torch
 
-from curatedrl.algos.base import Algorithm, BaseConfig
+from curatedrl.algos.base import Algorithm, BaseConfig, StageOne
 from curatedrl.algos.nets import Nets
 from curatedrl.algos.networks import GaussianActor
 from curatedrl.algos.nll import weighted_episode_nll
-from curatedrl.datasets.buffer import EpisodeBatch, TransitionBatch
+from curatedrl.datasets.buffer import DeviceBuffer, EpisodeBatch, TransitionBatch
+from curatedrl.datasets.episodes import EpisodeDataset
 from curatedrl.errors import CuratedRLError
 
 
@@ -47,6 +48,12 @@ class BCConfig(BaseConfig):
             raise CuratedRLError(f"steps_per_episode must be >= 0, got {self.steps_per_episode}")
 
 
+def replays_stage_one(cfg: BCConfig, snapshot_every: int) -> bool:
+    """Whether a ``bc`` run is stage 1 itself: episode level, evaluated only at steps a stage-1
+    record holds the actor for (multiples of ``snapshot_every``), or only at the end."""
+    return cfg.level == "episode" and cfg.eval_every % snapshot_every == 0
+
+
 class ActorLearner(Algorithm):
     """An Adam-trained ``GaussianActor``: the part BC, filtered BC and iw-BC share."""
 
@@ -57,9 +64,11 @@ class ActorLearner(Algorithm):
         self.num_updates = 0
         self.nets = Nets({"actor": self.actor, "opt": self.opt})
 
-    def sample_kwargs(self) -> dict[str, Any]:
-        k = getattr(self.cfg, "steps_per_episode", 0)
-        return {"steps_per_episode": k} if self.batch_kind == "episodes" and k else {}
+    def sample_episodes(self, buffer: DeviceBuffer, gen: torch.Generator) -> EpisodeBatch:
+        """``cfg.batch_size`` episodes, whole or ``cfg.steps_per_episode`` steps of each."""
+        k = self.cfg.steps_per_episode
+        return buffer.sample_episodes(self.cfg.batch_size, gen, **({"steps_per_episode": k}
+                                                                  if k else {}))
 
     def step_optimizer(self, loss: torch.Tensor) -> None:
         self.opt.zero_grad(set_to_none=True)
@@ -85,8 +94,27 @@ class BC(ActorLearner):
 
     def __init__(self, cfg: BCConfig, obs_dim: int, act_dim: int):
         super().__init__(cfg, obs_dim, act_dim, cfg.lr)
-        self.batch_kind = "episodes" if cfg.level == "episode" else "transitions"
         self.replayed: dict[str, torch.Tensor] | None = None
+
+    def sample(self, buffer: DeviceBuffer, gen: torch.Generator) -> EpisodeBatch | TransitionBatch:
+        if self.cfg.level == "episode":
+            return self.sample_episodes(buffer, gen)
+        return buffer.sample_transitions(self.cfg.batch_size, gen)
+
+    def prepare(self, ds: EpisodeDataset, stage_one: StageOne | None = None,
+                info: dict[str, Any] | None = None) -> dict[str, Any]:
+        """At episode level, evaluated at the steps a stage-1 record holds (or only at the
+        end), this run *is* the stage 1 of the two-stage runs of its seed: it replays the cached
+        record (training it first if absent) instead of training again."""
+        info = super().prepare(ds, stage_one, info)
+        cfg = self.cfg
+        if stage_one is None or not replays_stage_one(cfg, stage_one.snapshot_every):
+            return info
+        fields = ("seed", "dataset", "steps", "batch_size", "lr", "level", "steps_per_episode",
+                  "device")
+        record, key, cached = stage_one.record(BCConfig(**{f: getattr(cfg, f) for f in fields}))
+        self.replay({k: v.to(self.device) for k, v in record.items()})
+        return info or {"reference_key": key, "reference_cached": cached}
 
     def replay(self, record: dict[str, torch.Tensor]) -> None:
         """Replay a recorded run of this config (the cached stage 1 of the two-stage runs:

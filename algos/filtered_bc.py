@@ -14,11 +14,11 @@ from typing import Any
 
 import torch
 
-from curatedrl.algos.base import BaseConfig
-from curatedrl.algos.bc import ActorLearner
+from curatedrl.algos.base import BaseConfig, StageOne
+from curatedrl.algos.bc import ActorLearner, BCConfig
 from curatedrl.algos.nll import weighted_episode_nll
 from curatedrl.algos.schedules import warmup_cosine
-from curatedrl.datasets.buffer import EpisodeBatch
+from curatedrl.datasets.buffer import DeviceBuffer, EpisodeBatch
 from curatedrl.datasets.episodes import EpisodeDataset
 from curatedrl.datasets.filters import EpisodeView, min_return, percentile_strata, top_fraction
 from curatedrl.errors import CuratedRLError
@@ -81,10 +81,20 @@ class FilteredBCConfig(BaseConfig):
                                  f"steps_per_episode), got {k!r}")
 
 
+def reference_config(cfg: FilteredBCConfig) -> BCConfig:
+    """The stage-1 BC config (π_ref) implied by a two-stage algorithm's config."""
+    k = cfg.ref_steps_per_episode
+    return BCConfig(seed=cfg.seed, dataset=cfg.dataset, steps=cfg.ref_steps,
+                    batch_size=cfg.ref_batch_size, lr=cfg.ref_lr, level="episode",
+                    steps_per_episode=cfg.steps_per_episode if k is None else k,
+                    device=cfg.device)
+
+
 class FilteredBC(ActorLearner):
+    """Stage 2 of the two-stage runs: fine-tunes π_ref (stage 1, from ``prepare``'s
+    ``stage_one``) on the curated episodes."""
+
     config_cls = FilteredBCConfig
-    batch_kind = "episodes"
-    needs_reference = True
 
     def __init__(self, cfg: FilteredBCConfig, obs_dim: int, act_dim: int):
         super().__init__(cfg, obs_dim, act_dim, cfg.lr)
@@ -98,6 +108,20 @@ class FilteredBC(ActorLearner):
         if self.cfg.filter == "min_return":
             return min_return(ds, self.cfg.min_return)
         return percentile_strata(ds, self.cfg.percentiles)
+
+    def sample(self, buffer: DeviceBuffer, gen: torch.Generator) -> EpisodeBatch:
+        return self.sample_episodes(buffer, gen)
+
+    def prepare(self, ds: EpisodeDataset, stage_one: StageOne | None = None,
+                info: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A fresh run starts from π_ref (stage 1, cached by ``stage_one``); a resumed run's
+        checkpoint restores it. Without ``stage_one`` call ``set_reference`` yourself."""
+        info = super().prepare(ds, stage_one, info)
+        if stage_one is not None and not info:
+            state, key, cached = stage_one.policy(reference_config(self.cfg))
+            self.set_reference(state)
+            info = {"reference_key": key, "reference_cached": cached}
+        return info
 
     def set_reference(self, state: dict[str, torch.Tensor]) -> None:
         """Start from π_ref and keep a frozen copy of it."""

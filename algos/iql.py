@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from curatedrl.algos.base import StageOne
 from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, ValueNet,
                                      advantage_weights, expectile_loss, require, OfflineRLConfig)
 from curatedrl.algos.networks import GaussianActor
@@ -92,10 +93,12 @@ class IQL(OfflineRL):
         self.parts.update(value=self.value, value_opt=self.value_opt)
         self.reward_scale = 1.0
 
-    def prepare(self, ds: EpisodeDataset) -> None:
-        super().prepare(ds)
+    def prepare(self, ds: EpisodeDataset, stage_one: StageOne | None = None,
+                info: dict[str, Any] | None = None) -> dict[str, Any]:
+        info = super().prepare(ds, stage_one, info)
         if self.cfg.normalize_reward:
             self.reward_scale = reward_scale(ds)
+        return info
 
     def bc_losses(self, nets, obs: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """Per-sample ℓ(s, a): −log π(a|s), or ‖π(s) − a‖² for the deterministic actor."""

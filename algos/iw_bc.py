@@ -20,11 +20,14 @@ computed once per step over the rows of the batch's *unique* episodes (the strat
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import torch
 
+from curatedrl.algos.base import StageOne
 from curatedrl.algos.filtered_bc import FilteredBC, FilteredBCConfig
 from curatedrl.algos.nll import episode_log_probs
 from curatedrl.algos.schedules import ema_update
@@ -89,7 +92,6 @@ def row_log_probs(actor, observations: torch.Tensor, actions: torch.Tensor,
 
 class IWBC(FilteredBC):
     config_cls = IWBCConfig
-    uses_reference_log_probs = True  # train: pass cached log π_ref of every row
 
     def __init__(self, cfg: IWBCConfig, obs_dim: int, act_dim: int):
         super().__init__(cfg, obs_dim, act_dim)
@@ -98,11 +100,15 @@ class IWBC(FilteredBC):
         self.data: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         self.log_ref_rows: torch.Tensor | None = None
         self.stale_log_q: dict[str, torch.Tensor] = {}  # weight_refresh > 1: cached log q(τ)
+        self.log_ref_source: Callable[[torch.nn.Module], torch.Tensor] | None = None
 
-    def prepare(self, ds: EpisodeDataset) -> None:
+    def prepare(self, ds: EpisodeDataset, stage_one: StageOne | None = None,
+                info: dict[str, Any] | None = None) -> dict[str, Any]:
         """Keep the dataset's rows (observations, actions, episode offsets) on the device: the
-        weights read whole episodes, whatever rows a batch holds. On CPU nothing is copied."""
-        super().prepare(ds)
+        weights read whole episodes, whatever rows a batch holds (on CPU nothing is copied).
+        With ``stage_one``, log π_ref of every row comes from its cache, read when first needed
+        (after a resumed run's checkpoint has restored π_ref)."""
+        info = super().prepare(ds, stage_one, info)
         dev = self.device
         self.data = (torch.as_tensor(ds.observations, device=dev),
                      torch.as_tensor(ds.actions, device=dev),
@@ -111,6 +117,9 @@ class IWBC(FilteredBC):
         n = len(ds.offsets) - 1
         self.stale_log_q = {"value": torch.zeros(n, dtype=torch.float64, device=dev),
                             "step": torch.full((n,), -(2 ** 62), dtype=torch.int64, device=dev)}
+        if stage_one is not None:
+            self.log_ref_source = partial(stage_one.log_probs, info["reference_key"])
+        return info
 
     def set_reference(self, state: dict[str, torch.Tensor]) -> None:
         super().set_reference(state)
@@ -120,10 +129,14 @@ class IWBC(FilteredBC):
             self.stale_log_q["step"].fill_(-(2 ** 62))
 
     def reference_log_probs(self) -> torch.Tensor:
-        """(N,) log π_ref(a_t|s_t) of every dataset row (computed once, or set from a cache)."""
+        """(N,) log π_ref(a_t|s_t) of every dataset row (from the stage-1 cache, or computed
+        once)."""
         if self.log_ref_rows is None:
-            obs, act, _ = self._data()
-            self.log_ref_rows = row_log_probs(self.ref, obs, act)
+            if self.log_ref_source is not None:
+                self.set_reference_log_probs(self.log_ref_source(self.ref))
+            else:
+                obs, act, _ = self._data()
+                self.log_ref_rows = row_log_probs(self.ref, obs, act)
         return self.log_ref_rows
 
     def set_reference_log_probs(self, values: torch.Tensor) -> None:

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from curatedrl.algos.base import Algorithm, BaseConfig
+from curatedrl.algos.base import Algorithm, BaseConfig, StageOne
 from curatedrl.algos.networks import mlp
 from curatedrl.algos.nets import Nets
 from curatedrl.algos.schedules import ema_update
@@ -251,8 +251,6 @@ class OfflineRL(Algorithm):
     saved) on the steps in between so that metrics.csv keeps the same columns.
     """
 
-    batch_kind = "transitions"
-
     def __init__(self, cfg: BaseConfig, obs_dim: int, act_dim: int):
         super().__init__(cfg, obs_dim, act_dim)
         self.normalizer = StateNormalizer(obs_dim).to(self.device)
@@ -262,8 +260,10 @@ class OfflineRL(Algorithm):
         self.nets = Nets(self.parts, self.generator)
         self.last_actor: dict[str, float] = {}
 
-    def prepare(self, ds: EpisodeDataset) -> None:
+    def prepare(self, ds: EpisodeDataset, stage_one: StageOne | None = None,
+                info: dict[str, Any] | None = None) -> dict[str, Any]:
         self.normalizer.fit(ds.observations)
+        return super().prepare(ds, stage_one, info)
 
     def set_actor_critic(self, actor: nn.Module, critic: nn.Module,
                          actor_target: bool = False) -> None:

@@ -19,10 +19,12 @@ no critic penalty; at terminal steps the term is multiplied by (1 − done) anyw
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
 
+from curatedrl.algos.base import StageOne
 from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, require,
                                      OfflineRLConfig)
 from curatedrl.datasets.buffer import TransitionBatch
@@ -106,9 +108,11 @@ class ReBRAC(OfflineRL):
         self.set_actor_critic(actor, critic, actor_target=True)
         self.last_actor = {"actor_loss": 0.0, "actor_bc": 0.0}
 
-    def prepare(self, ds: EpisodeDataset) -> None:
+    def prepare(self, ds: EpisodeDataset, stage_one: StageOne | None = None,
+                info: dict[str, Any] | None = None) -> dict[str, Any]:
         if self.cfg.normalize_states:
-            super().prepare(ds)
+            return super().prepare(ds, stage_one, info)
+        return dict(info or {})
 
     def critic_target_values(self, batch: TransitionBatch, next_obs: torch.Tensor,
                              noise: torch.Tensor | None = None, nets=None

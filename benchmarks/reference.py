@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import torch
 from safetensors import safe_open
@@ -32,15 +31,6 @@ from curatedrl.datasets.episodes import EpisodeDataset
 REFERENCE_VERSION = 2  # bump when the actor, the BC loss or the stage-1 procedure changes
 CACHE_DIR = Path(os.environ.get("CURATEDRL_CACHE", Path("runs") / "cache")) / "reference"
 SNAPSHOT_EVERY = 500  # stage-1 actor snapshots kept for the bc cell's evaluation curve
-
-
-def reference_config(cfg) -> BCConfig:
-    """The stage-1 BC config implied by a two-stage algorithm's config."""
-    k = cfg.ref_steps_per_episode
-    return BCConfig(seed=cfg.seed, dataset=cfg.dataset, steps=cfg.ref_steps,
-                    batch_size=cfg.ref_batch_size, lr=cfg.ref_lr, level="episode",
-                    steps_per_episode=cfg.steps_per_episode if k is None else k,
-                    device=cfg.device)
 
 
 def cache_key(ds: EpisodeDataset, bc: BCConfig) -> str:
@@ -71,11 +61,10 @@ def stage_one(ds: EpisodeDataset, buffer: DeviceBuffer, bc_cfg: BCConfig, progre
             return {k: v.to(bc_cfg.device) for k, v in state.items()}, key, True
     bc = BC(bc_cfg, ds.metadata.obs_dim, ds.metadata.act_dim)
     gen = make_generator(bc_cfg.seed + 7919, bc_cfg.device)
-    kwargs = bc.sample_kwargs()
     losses, steps = [], {}
     for step in tqdm(range(1, bc_cfg.steps + 1), desc="stage 1: BC reference",
                      disable=not progress, leave=False):
-        losses.append(bc.update(buffer.sample_episodes(bc_cfg.batch_size, gen, **kwargs))["loss"])
+        losses.append(bc.update(bc.sample(buffer, gen))["loss"])
         if step % SNAPSHOT_EVERY == 0 or step == bc_cfg.steps:
             steps.update({f"{step}/{k}": v.clone() for k, v in bc.actor.state_dict().items()})
     state = {k: v.detach().cpu().contiguous() for k, v in bc.actor.state_dict().items()}
@@ -83,12 +72,6 @@ def stage_one(ds: EpisodeDataset, buffer: DeviceBuffer, bc_cfg: BCConfig, progre
           {"loss": torch.tensor(losses, dtype=torch.float64), **steps}, key)
     _save(path, state, key)  # last: its presence means the entry is complete
     return {k: v.to(bc_cfg.device) for k, v in state.items()}, key, False
-
-
-def get_reference(ds: EpisodeDataset, buffer: DeviceBuffer, cfg, progress: bool = True
-                  ) -> tuple[dict[str, torch.Tensor], str, bool]:
-    """π_ref's actor state for a two-stage config: (state, cache key, whether it was cached)."""
-    return stage_one(ds, buffer, reference_config(cfg), progress)
 
 
 def reference_log_probs(buffer: DeviceBuffer, ref_actor, key: str) -> torch.Tensor:
@@ -102,41 +85,29 @@ def reference_log_probs(buffer: DeviceBuffer, ref_actor, key: str) -> torch.Tens
     return values
 
 
-def replays_stage_one(cfg) -> bool:
-    """Whether a ``bc`` run is stage 1 itself (episode level, evaluated at snapshot steps)."""
-    return (getattr(cfg, "level", None) == "episode"
-            and cfg.eval_every % SNAPSHOT_EVERY == 0)
+class ReferenceCache:
+    """The stage 1 a run gives its algorithm (``Algorithm.prepare``; ``algos.base.StageOne``):
+    BC runs on ``ds`` trained once per config and kept under ``CACHE_DIR``."""
 
+    snapshot_every = SNAPSHOT_EVERY
 
-def attach_reference(agent, ds: EpisodeDataset, buffer: DeviceBuffer, cfg,
-                     ref_info: dict[str, Any], progress: bool = True) -> dict[str, Any]:
-    """Give ``agent`` what it needs from stage 1; returns the run's reference info.
+    def __init__(self, ds: EpisodeDataset, buffer: DeviceBuffer, progress: bool = True):
+        self.ds, self.buffer, self.progress = ds, buffer, progress
 
-    - two-stage algorithms: π_ref (fresh runs; a resumed run restores it from its checkpoint)
-      and, for iw-BC, the cached log π_ref of every row;
-    - ``bc`` at episode level: the cached stage-1 run it is, replayed (trained first if absent).
-    """
-    if agent.needs_reference:
-        if not ref_info:
-            state, key, cached = get_reference(ds, buffer, cfg, progress)
-            agent.set_reference(state)
-            ref_info = {"reference_key": key, "reference_cached": cached}
-        if getattr(agent, "uses_reference_log_probs", False):
-            agent.set_reference_log_probs(
-                reference_log_probs(buffer, agent.ref, ref_info["reference_key"]))
-    elif hasattr(agent, "replay") and replays_stage_one(cfg):
-        fields = ("seed", "dataset", "steps", "batch_size", "lr", "level", "steps_per_episode",
-                  "device")
-        bc_cfg = BCConfig(**{f: getattr(cfg, f) for f in fields})
-        _, key, cached = stage_one(ds, buffer, bc_cfg, progress)
+    def policy(self, bc_cfg: BCConfig) -> tuple[dict[str, torch.Tensor], str, bool]:
+        return stage_one(self.ds, self.buffer, bc_cfg, self.progress)
+
+    def record(self, bc_cfg: BCConfig) -> tuple[dict[str, torch.Tensor], str, bool]:
+        _, key, cached = self.policy(bc_cfg)
         record = _read_cached(CACHE_DIR / f"{key}.steps.safetensors", key)
         if record is None:  # damaged or missing: train the entry again
             (CACHE_DIR / f"{key}.safetensors").unlink(missing_ok=True)
-            _, key, cached = stage_one(ds, buffer, bc_cfg, progress)
+            _, key, cached = self.policy(bc_cfg)
             record = _read_cached(CACHE_DIR / f"{key}.steps.safetensors", key)
-        agent.replay({k: v.to(agent.device) for k, v in record.items()})
-        ref_info = ref_info or {"reference_key": key, "reference_cached": cached}
-    return ref_info
+        return record, key, cached
+
+    def log_probs(self, key: str, actor) -> torch.Tensor:
+        return reference_log_probs(self.buffer, actor, key)
 
 
 def _read_cached(path: Path, key: str) -> dict[str, torch.Tensor] | None:

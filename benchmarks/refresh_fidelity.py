@@ -20,7 +20,7 @@ import torch
 from curatedrl.algos import config_from_dict
 from curatedrl.algos.iw_bc import IWBC, IWBCConfig
 from curatedrl.benchmarks.k_validation import SCHEDULE
-from curatedrl.benchmarks.reference import get_reference, reference_log_probs
+from curatedrl.benchmarks.reference import ReferenceCache
 from curatedrl.constants import DEFAULT_DATASET
 from curatedrl.datasets import load, make_generator, to_device
 
@@ -35,11 +35,9 @@ def measure(dataset: str, seed: int = 0, steps: int = 500, k: int = 8) -> list[s
                                              "weight_refresh": r}) for r in (1, *REFRESH)}
     agents = {r: IWBC(c, m.obs_dim, m.act_dim) for r, c in cfgs.items()}
     full = to_device(ds)
-    state, key, _ = get_reference(ds, full, cfgs[1], progress=False)
+    stage_one = ReferenceCache(ds, full, progress=False)
     for a in agents.values():
-        a.prepare(ds)
-        a.set_reference(state)
-        a.set_reference_log_probs(reference_log_probs(full, a.ref, key))
+        a.prepare(ds, stage_one)
     exact = agents[1]
     buf = full.restrict(exact.select(ds))
     gen = make_generator(seed)

@@ -18,7 +18,7 @@ from curatedrl.algos import ALGOS, config_from_dict
 from curatedrl.benchmarks.checkpoint import set_rng_state
 from curatedrl.benchmarks.determinism import deterministic_mode, nonfinite
 from curatedrl.benchmarks.lock import DirLock, check_output_dir
-from curatedrl.benchmarks.reference import attach_reference
+from curatedrl.benchmarks.reference import ReferenceCache
 from curatedrl.benchmarks.runrecord import (EVAL_SEED, LOG_EVERY, RunRecord,  # noqa: F401
                                             open_checks, open_run_dir, wandb_run)
 from curatedrl.benchmarks.runstate import (RunInterrupted, check_config, previous_failure,
@@ -92,16 +92,14 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
          ckpt: dict[str, Any] | None, use_wandb: bool, wandb_group: str | None,
          progress: bool) -> dict[str, Any]:
     full = to_device(ds, cfg.device)
-    agent.prepare(ds)
-    gen = make_generator(cfg.seed, cfg.device)
     rec = RunRecord(run_dir, resolved, cfg, ds.metadata, ds.content_hash, ckpt)
+    rec.ref_info = agent.prepare(ds, ReferenceCache(ds, full, progress), rec.ref_info)
+    gen = make_generator(cfg.seed, cfg.device)
     if ckpt is not None:
         agent.load_state_dict(ckpt["agent"])
         gen.set_state(ckpt["sampler"])
         set_rng_state(ckpt["rng"])
-    rec.ref_info = attach_reference(agent, ds, full, cfg, rec.ref_info, progress)
     buffer = full.restrict(view)
-    sample_kwargs = agent.sample_kwargs()
     rec.wandb = wandb_run(use_wandb, wandb_group, resolved, run_dir)
 
     step = rec.first - 1
@@ -110,11 +108,7 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
                    desc=f"{resolved['algo']} {cfg.dataset} seed {cfg.seed}",
                    disable=not progress)
         for step in bar:
-            if agent.batch_kind == "episodes":
-                batch = buffer.sample_episodes(cfg.batch_size, gen, **sample_kwargs)
-            else:
-                batch = buffer.sample_transitions(cfg.batch_size, gen)
-            m = agent.update(batch)
+            m = agent.update(agent.sample(buffer, gen))
             bad = nonfinite(m)
             if bad:
                 raise CuratedRLError(rec.fail(step, m, bad))

@@ -22,25 +22,38 @@ def small_overrides(cls):
     return {k: v for k, v in values.items() if k in names}
 
 
+class StubStageOne:
+    """A stage 1 without training: π_ref is a fixed random actor, log π_ref computed on demand;
+    no stage-1 record (snapshots never divide the evaluation steps), so ``bc`` trains."""
+
+    snapshot_every = 10 ** 9
+
+    def __init__(self, ds):
+        self.ds = ds
+
+    def policy(self, bc_cfg):
+        torch.manual_seed(123)
+        return GaussianActor(OBS, ACT).state_dict(), "stub", False
+
+    def record(self, bc_cfg):
+        raise AssertionError("no algorithm of the contract tests replays a stage-1 record")
+
+    def log_probs(self, key, actor):
+        obs, act = (torch.as_tensor(x) for x in (self.ds.observations, self.ds.actions))
+        with torch.no_grad():
+            return actor.log_prob(obs, act)
+
+
 def build(name, seed=0):
     cls = ALGOS[name]
     cfg = config_from_dict(cls.config_cls, {"seed": seed, **small_overrides(cls)})
     ds = hand_dataset(list(np.linspace(0, 50, 30)), lengths=[2 + i % 5 for i in range(30)],
                       obs_dim=OBS, act_dim=ACT)
     agent = cls(cfg, OBS, ACT)
-    agent.prepare(ds)
-    if cls.needs_reference:
-        torch.manual_seed(123)
-        agent.set_reference(GaussianActor(OBS, ACT).state_dict())
+    agent.prepare(ds, StubStageOne(ds))
     buf = to_device(ds).restrict(agent.select(ds))
     gen = make_generator(seed)
-
-    def batch():
-        if agent.batch_kind == "episodes":
-            return buf.sample_episodes(cfg.batch_size, gen, **agent.sample_kwargs())
-        return buf.sample_transitions(cfg.batch_size, gen)
-
-    return agent, batch
+    return agent, lambda: agent.sample(buf, gen)
 
 
 def params(agent):

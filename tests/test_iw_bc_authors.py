@@ -132,7 +132,7 @@ def test_one_step_equals_the_authors_formula_in_float64(per_step, k):
     ds = float64_dataset()
     agent = make_agent(ds, per_step=per_step, steps_per_episode=k)
     buf = to_device(ds).restrict(agent.select(ds))
-    batch = buf.sample_episodes(N, make_generator(5), **agent.sample_kwargs())
+    batch = buf.sample_episodes(N, make_generator(5), **({"steps_per_episode": k} if k else {}))
     assert len(set(batch.episodes.tolist())) < N  # repeated episodes: the unique-episode path
     episodes, sampled = batch_episodes(ds, batch)
     theta, q, ref = state(agent.actor), state(agent.q), state(agent.ref)

@@ -81,3 +81,27 @@ def test_checkpoints_refuse_pickled_code(tmp_path):
     torch.save({"x": print}, path)  # a callable: needs unpickling code
     with pytest.raises(CuratedRLError, match="cannot be read"):
         load_state(path)
+
+
+def test_ctrl_c_during_a_write_takes_effect_after_it(tmp_path):
+    """An interrupt inside torch.save would leave a broken zip writer raising its own error
+    (a traceback instead of the clean stop): the write finishes, then the interrupt is raised."""
+    import os
+    import signal
+
+    import torch
+
+    from curatedrl.fileio import atomic_write
+
+    def write(f):
+        os.kill(os.getpid(), signal.SIGINT)
+        torch.save({"w": torch.ones(3)}, f)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            atomic_write(tmp_path / "state.pt", write, binary=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert torch.load(tmp_path / "state.pt")["w"].tolist() == [1.0, 1.0, 1.0]
+    assert [p.name for p in tmp_path.iterdir()] == ["state.pt"]

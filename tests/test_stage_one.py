@@ -6,7 +6,8 @@ import torch
 from safetensors.torch import load_file
 
 from curatedrl.algos import ALGOS, config_from_dict
-from curatedrl.algos.bc import BCConfig
+from curatedrl.algos.bc import BCConfig, replays_stage_one
+from curatedrl.algos.filtered_bc import reference_config
 from curatedrl.benchmarks import reference
 from curatedrl.benchmarks.configs import cell_overrides, load_schedule
 from curatedrl.benchmarks.rundir import read_csv
@@ -60,12 +61,12 @@ def test_paper_sampled_schedule_has_the_papers_step_counts_and_shares_stage_one(
     bc = config_from_dict(BCConfig, cell_overrides("bc", ds_id, schedule))
     assert (bc.steps, bc.batch_size, bc.lr, bc.eval_every, bc.final_eval_episodes) == \
         (10_000, 128, 1e-3, 500, 100)
-    assert reference.replays_stage_one(bc)
+    assert replays_stage_one(bc, SNAP)
     for algo in ("filtered_bc", "iw_bc", "sft_q", "iw_bc_q"):
         cfg = config_from_dict(ALGOS[algo].config_cls, cell_overrides(algo, ds_id, schedule))
         assert (cfg.steps, cfg.batch_size, cfg.lr, cfg.warmup_steps, cfg.eval_every,
                 cfg.eval_episodes, cfg.final_eval_episodes) == (2000, 256, 4e-5, 300, 500, 10, 100)
-        assert reference.reference_config(cfg) == \
+        assert reference_config(cfg) == \
             BCConfig(**{**bc.__dict__, "eval_every": 500, "eval_episodes": 10,
                         "final_eval_episodes": 100, "checkpoint_every": 1000,
                         "deterministic": False}), algo
