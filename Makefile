@@ -56,8 +56,8 @@ policies: $(STAMP)  ## train (or resume) the behaviour policies; needs the `poli
 	$(BIN)/curatedrl policies train
 
 k-validation: $(STAMP)  ## whole episodes vs k sampled steps for paper-sampled (hours; docs/iw_bc.md)
-	$(BIN)/python -m curatedrl.benchmarks.k_validation run --out runs/k-validation --episodes 50
-	$(BIN)/python -m curatedrl.benchmarks.k_validation table --out runs/k-validation
+	$(BIN)/python -m curatedrl.bench.k_validation run --out runs/k-validation --episodes 50
+	$(BIN)/python -m curatedrl.bench.k_validation table --out runs/k-validation
 
 reproduce: $(STAMP)  ## run a suite's cells (skips finished ones) and export them to results/
 	$(BIN)/curatedrl sweep --suite $(SUITE) --seeds $(SEEDS) --schedule $(SCHEDULE) \
@@ -78,12 +78,12 @@ GPU_WHEELS ?= .gpu-wheels
 gpu-wheels:  ## wheels of gymnasium, mujoco, minari, ... for `make gpu-check` offline
 	$(PYTHON) -m pip download --quiet --dest $(GPU_WHEELS) --only-binary=:all: \
 		--python-version $(GPU_PYTHON) --platform manylinux2014_x86_64 \
-		--platform manylinux_2_28_x86_64 -r benchmarks/gpu-requirements.txt
-	cp benchmarks/gpu-requirements.txt $(GPU_WHEELS)/requirements.txt
+		--platform manylinux_2_28_x86_64 -r bench/gpu-requirements.txt
+	cp bench/gpu-requirements.txt $(GPU_WHEELS)/requirements.txt
 	du -sh $(GPU_WHEELS)
 
 gpu-check:  ## on a lent CUDA machine: device tests, bench --device cuda, a sweep slice (<= 8 min)
-	PYTHON=$(PYTHON) GPU_WHEELS=$(GPU_WHEELS) bash benchmarks/gpu_check.sh
+	PYTHON=$(PYTHON) GPU_WHEELS=$(GPU_WHEELS) bash bench/gpu_check.sh
 
 clean-venv:
 	rm -rf $(VENV)

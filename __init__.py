@@ -1,7 +1,9 @@
 """curatedrl: an offline-RL benchmark suite for BC, filtered BC and importance-weighted BC.
 
-The repository root is this package (see setup.cfg); import submodules as ``curatedrl.datasets``,
-``curatedrl.envs``, ``curatedrl.algos`` and ``curatedrl.benchmarks``.
+The repository root is this package (see setup.cfg). Its layers, each importing only those below
+it: ``cli`` → ``bench`` (speed and fidelity figures) → ``experiments`` (sweeps, results,
+leaderboard) → ``run`` (one training run) → ``algos`` → ``datasets`` → ``envs`` → root modules
+(``errors``, ``provenance``, ``fileio``, ``constants``).
 """
 
 __version__ = "0.1.0"

@@ -2,8 +2,8 @@
 process), flushed to disk, then renamed over the target. A reader (or a process killed mid-write)
 sees the old file or the new one, never half of one. Ctrl-C or SIGTERM arriving during a write
 takes effect when the write is done (an exception inside ``torch.save`` leaves a broken zip
-writer that raises its own error instead of the interrupt). A write that fails (a full disk) removes its
-temporary file and raises one line naming the path; the target is left as it was.
+writer that raises its own error instead of the interrupt). A write that fails (a full disk)
+removes its temporary file and raises one line naming the path; the target is left as it was.
 
 A root module (below envs/ and datasets/) so that every layer writes files the same way; it is not
 named ``io`` so that it can never shadow the standard library's module."""

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import torch
 
-from curatedrl.algos.modules import (OfflineRL, QEnsemble, advantage_weights, require,
-                                     OfflineRLConfig)
-from curatedrl.algos.networks import GaussianActor
+from curatedrl.algos.losses import advantage_weights
+from curatedrl.algos.networks import GaussianActor, QEnsemble
+from curatedrl.algos.offline_rl import OfflineRL, OfflineRLConfig, require
 from curatedrl.datasets.buffer import TransitionBatch
 
 

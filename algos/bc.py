@@ -67,8 +67,8 @@ class ActorLearner(Algorithm):
     def sample_episodes(self, buffer: DeviceBuffer, gen: torch.Generator) -> EpisodeBatch:
         """``cfg.batch_size`` episodes, whole or ``cfg.steps_per_episode`` steps of each."""
         k = self.cfg.steps_per_episode
-        return buffer.sample_episodes(self.cfg.batch_size, gen, **({"steps_per_episode": k}
-                                                                  if k else {}))
+        kwargs = {"steps_per_episode": k} if k else {}
+        return buffer.sample_episodes(self.cfg.batch_size, gen, **kwargs)
 
     def step_optimizer(self, loss: torch.Tensor) -> None:
         self.opt.zero_grad(set_to_none=True)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from curatedrl.algos.modules import (OfflineRL, QEnsemble, TanhGaussianActor, require,
-                                     OfflineRLConfig)
+from curatedrl.algos.networks import QEnsemble, TanhGaussianActor
+from curatedrl.algos.offline_rl import OfflineRL, OfflineRLConfig, require
 from curatedrl.datasets.buffer import TransitionBatch
 
 

@@ -17,9 +17,9 @@ from typing import Any
 import torch
 
 from curatedrl.algos.base import StageOne
-from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, ValueNet,
-                                     advantage_weights, expectile_loss, require, OfflineRLConfig)
-from curatedrl.algos.networks import GaussianActor
+from curatedrl.algos.losses import advantage_weights, expectile_loss
+from curatedrl.algos.networks import DeterministicActor, GaussianActor, QEnsemble, ValueNet
+from curatedrl.algos.offline_rl import OfflineRL, OfflineRLConfig, require
 from curatedrl.algos.schedules import warmup_cosine
 from curatedrl.datasets.buffer import TransitionBatch
 from curatedrl.datasets.episodes import EpisodeDataset

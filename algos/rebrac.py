@@ -25,8 +25,8 @@ import torch
 from torch import nn
 
 from curatedrl.algos.base import StageOne
-from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, require,
-                                     OfflineRLConfig)
+from curatedrl.algos.networks import DeterministicActor, QEnsemble
+from curatedrl.algos.offline_rl import OfflineRL, OfflineRLConfig, require
 from curatedrl.datasets.buffer import TransitionBatch
 from curatedrl.datasets.episodes import EpisodeDataset
 
@@ -35,7 +35,7 @@ from curatedrl.datasets.episodes import EpisodeDataset
 class ReBRACConfig(OfflineRLConfig):
     """ReBRAC. Defaults: the paper and CORL's rebrac.py; β_actor and β_critic are the brief's
     locomotion defaults. The paper tunes both per dataset: those values belong in the benchmark
-    configs (benchmarks/configs), not here.
+    configs (experiments/configs), not here.
 
     Attributes:
         steps: gradient steps (paper, CORL: 1,000 epochs × 1,000 = 1,000,000).

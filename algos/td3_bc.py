@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from curatedrl.algos.modules import (DeterministicActor, OfflineRL, QEnsemble, require,
-                                     OfflineRLConfig)
+from curatedrl.algos.networks import DeterministicActor, QEnsemble
+from curatedrl.algos.offline_rl import OfflineRL, OfflineRLConfig, require
 from curatedrl.datasets.buffer import TransitionBatch
 
 

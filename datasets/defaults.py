@@ -1,6 +1,6 @@
 """The embedded default dataset: made on first use from the shipped behaviour policies.
 
-``make demo`` trains on ``curatedrl/hopper/medium-replay-v0`` (see benchmarks/configs/demo.yaml).
+``make demo`` trains on ``curatedrl/hopper/medium-replay-v0`` (see experiments/configs/demo.yaml).
 When it is not stored locally it is generated from the committed Hopper checkpoints in a few
 seconds to minutes, with no download and no training.
 """

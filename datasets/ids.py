@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from curatedrl.constants import ENVS, SIZES, TIERS  # noqa: F401  (re-exported)
 
 SUITE_SEED = 0  # the seed of the manifest's datasets
@@ -45,3 +48,14 @@ def dataset_size(did: str, extra: dict | None = None) -> str:
     if parsed is not None:
         return parsed[2]
     return str((extra or {}).get("size", "-"))
+
+
+def dataset_slug(dataset: str) -> str:
+    """``curatedrl/hopper/medium-replay-v0`` -> ``hopper-medium-replay``; a file -> its stem
+    without a version, underscores read as dashes (D4RL's ``hopper_medium_replay-v2.hdf5`` ->
+    ``hopper-medium-replay``: the same cell and per-dataset configs)."""
+    if dataset.endswith((".hdf5", ".h5")):
+        return re.sub(r"-v\d+$", "", Path(dataset).stem).replace("_", "-")
+    name = dataset.split("/", 1)[1] if dataset.count("/") >= 2 else dataset
+    name = re.sub(r"-v\d+$", "", name)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")

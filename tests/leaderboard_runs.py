@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from curatedrl.benchmarks.configs import dataset_slug
-from curatedrl.benchmarks.rundir import write_csv, write_yaml
+from curatedrl.datasets.ids import dataset_slug
+from curatedrl.run.rundir import write_csv, write_yaml
 from curatedrl.datasets.manifest import expected_hash
 
 DS = "curatedrl/hopper/medium-v0"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from curatedrl.benchmarks.admission import expected_config
-from curatedrl.benchmarks.configs import load_schedule
-from curatedrl.benchmarks.leaderboard import build
-from curatedrl.benchmarks.sweep import Cell, export, sweep
+from curatedrl.experiments.admission import expected_config
+from curatedrl.experiments.cell_config import load_schedule
+from curatedrl.experiments.leaderboard import build
+from curatedrl.experiments.sweep import Cell, export, sweep
 from curatedrl.datasets.manifest import expected_hash
 from curatedrl.errors import CuratedRLError
 from tests.leaderboard_runs import DS, write_run
@@ -64,7 +64,7 @@ def test_runs_off_the_manifest_dirty_or_beyond_the_schedule_are_listed_not_avera
 def _finished_run(path: Path, **changes) -> Path:
     path.mkdir(parents=True)
     cfg = _config("bc", 0, **changes)
-    from curatedrl.benchmarks.rundir import write_csv, write_yaml
+    from curatedrl.run.rundir import write_csv, write_yaml
 
     write_yaml(path / "config.yaml", cfg)
     write_csv(path / "eval.csv", [{"step": 1000, "normalized_mean": 1.0}])

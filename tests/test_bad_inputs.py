@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from curatedrl.algos.bc import BC
-from curatedrl.benchmarks.train import train
+from curatedrl.run.train import train
 from curatedrl.cli import main
 from tests.test_d4rl import write_d4rl
 

@@ -14,8 +14,8 @@ from curatedrl.algos import ALGOS, config_from_dict
 from curatedrl.algos.awac import AWAC, AWACConfig
 from curatedrl.algos.cql import CQLConfig, cql_penalty
 from curatedrl.algos.iql import IQL, IQLConfig
-from curatedrl.algos.modules import (QEnsemble, StateNormalizer, TanhGaussianActor,
-                                     advantage_weights, expectile_loss, soft_update)
+from curatedrl.algos.losses import advantage_weights, expectile_loss
+from curatedrl.algos.networks import QEnsemble, StateNormalizer, TanhGaussianActor, soft_update
 from curatedrl.algos.rebrac import ReBRAC, ReBRACConfig
 from curatedrl.algos.td3_bc import TD3BC, TD3BCConfig, td3_bc_actor_loss
 from curatedrl.datasets import make_generator, to_device

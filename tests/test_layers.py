@@ -1,4 +1,5 @@
-"""Imports point down the layers: cli → benchmarks → algos → datasets → envs → root modules.
+"""Imports point down the layers: cli → bench → experiments → run → algos → datasets → envs →
+root modules.
 
 Every ``import curatedrl.X`` / ``from curatedrl.X import ...`` in the package is read with
 ``ast`` — at module level and inside functions alike (a lazy import is still a dependency) — and
@@ -18,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # Top to bottom; a module may import its own layer or any layer below it.
 LAYERS = [
     ("cli", {"cli"}),
-    ("benchmarks", {"benchmarks"}),
+    ("bench", {"bench"}),
+    ("experiments", {"experiments"}),
+    ("run", {"run"}),
     ("algos", {"algos"}),
     ("datasets", {"datasets"}),
     ("envs", {"envs"}),
@@ -101,7 +104,7 @@ def test_no_cycles_between_top_level_folders():
 
 
 @pytest.mark.parametrize("source, expected", [
-    ("import curatedrl.benchmarks.bench\n", [(1, "benchmarks")]),
+    ("import curatedrl.bench.bench\n", [(1, "bench")]),
     ("def f():\n    from curatedrl.datasets.episodes import X\n", [(2, "datasets")]),
     ("from curatedrl import errors, envs\nimport numpy\n", [(1, "errors"), (1, "envs")]),
 ])

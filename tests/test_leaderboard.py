@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from curatedrl.algos import ALGOS
-from curatedrl.benchmarks.configs import dataset_slug
-from curatedrl.benchmarks.leaderboard import build, suite_datasets
-from curatedrl.benchmarks.plots import learning_curves
-from curatedrl.benchmarks.results import load_runs
-from curatedrl.benchmarks.stats import full_seed_datasets, iqm_with_ci, \
+from curatedrl.datasets.ids import dataset_slug
+from curatedrl.experiments.leaderboard import build, suite_datasets
+from curatedrl.experiments.plots import learning_curves
+from curatedrl.experiments.results import load_runs
+from curatedrl.experiments.stats import full_seed_datasets, iqm_with_ci, \
     probability_of_improvement
 from tests.leaderboard_runs import DS, write_run
 

@@ -55,7 +55,7 @@ def test_threads_means_the_same_in_every_command():
 
 
 def test_demo_table_explains_scores_and_marks_reused_runs(hopper_random_id, tmp_path, capsys):
-    from curatedrl.benchmarks.demo import DEMO_CONFIG, run_demo
+    from curatedrl.experiments.demo import DEMO_CONFIG, run_demo
 
     spec = yaml.safe_load(DEMO_CONFIG.read_text())
     spec["dataset"] = hopper_random_id

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from curatedrl.algos.bc import BC
-from curatedrl.benchmarks.rundir import read_csv
-from curatedrl.benchmarks.train import train
+from curatedrl.run.rundir import read_csv
+from curatedrl.run.train import train
 from curatedrl.errors import CuratedRLError
 
 SCORES = ("normalized_score_last", "normalized_score_last_std", "normalized_score_best",

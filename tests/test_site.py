@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from curatedrl.algos import ALGOS
-from curatedrl.benchmarks.configs import dataset_slug
-from curatedrl.benchmarks.leaderboard import build, suite_datasets
+from curatedrl.datasets.ids import dataset_slug
+from curatedrl.experiments.leaderboard import build, suite_datasets
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "docs" / "leaderboard"

@@ -17,9 +17,10 @@ import h5py
 import numpy as np
 import pytest
 
-from curatedrl.benchmarks import sources
-from curatedrl.benchmarks.configs import cell_overrides, dataset_slug, load_schedule
-from curatedrl.benchmarks.leaderboard import build
+from curatedrl.experiments import sources
+from curatedrl.experiments.cell_config import cell_overrides, load_schedule
+from curatedrl.datasets.ids import dataset_slug
+from curatedrl.experiments.leaderboard import build
 from curatedrl.cli import main
 from curatedrl.datasets import load
 from curatedrl.errors import CuratedRLError

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from curatedrl.algos import ALGOS, config_from_dict
-from curatedrl.benchmarks.configs import CONFIG_DIR, cell_overrides, load_schedule, \
+from curatedrl.experiments.cell_config import CONFIG_DIR, cell_overrides, load_schedule, \
     load_suites, schedule_names
-from curatedrl.benchmarks.sweep import Cell, cell_status, expand, sweep
+from curatedrl.experiments.launch import cell_status
+from curatedrl.experiments.sweep import Cell, expand, sweep
 from curatedrl.errors import CuratedRLError
 
 from tests.wandb_records import history, run_group

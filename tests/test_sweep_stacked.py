@@ -16,11 +16,11 @@ import torch
 
 from curatedrl.algos import ALGOS
 from curatedrl.algos.stacked import stack
-from curatedrl.benchmarks import runrecord
-from curatedrl.benchmarks.rundir import read_yaml
-from curatedrl.benchmarks.sweep import Cell, expand, sweep
-from curatedrl.benchmarks.train import train
-from curatedrl.benchmarks.train_stacked import train_seeds
+from curatedrl.run import runrecord
+from curatedrl.run.rundir import read_yaml
+from curatedrl.experiments.sweep import Cell, expand, sweep
+from curatedrl.run.train import train
+from curatedrl.run.train_stacked import train_seeds
 from curatedrl.datasets import to_device
 from curatedrl.errors import CuratedRLError
 

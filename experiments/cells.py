@@ -1,0 +1,139 @@
+"""What a sweep cell is, and whether a run directory (or an exported results folder) holds it.
+
+A cell is identified by the config its run would record in ``config.yaml``: the algorithm's full
+resolved config (schedule, per-dataset file and ``--set`` values applied), the dataset's content
+hash and the torch thread count (``runstate.resolved_config``). A folder counts as that cell
+finished only when its ``config.yaml`` equals that config (the git commit and
+``checkpoint_every`` aside: neither changes results) and its ``final.json`` is a valid finished
+record. Results exported before ``config.yaml`` recorded the thread count carry it in
+``final.json``'s ``hardware`` ("torch threads N").
+
+States: ``finished``; ``failed`` / ``partial`` (same config: the run resumes); ``pending``;
+``changed`` (another config or other data) and ``damaged`` (an unreadable or ill-typed file):
+both never count as finished; the sweep moves such a run directory aside and trains the cell
+anew.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from curatedrl.run.checkpoint import config_differences
+from curatedrl.run.rundir import read_json_object, read_yaml
+from curatedrl.run.schema import config_problem, final_problem
+from curatedrl.errors import CuratedRLError
+
+REPLACED_DIR = ".replaced"  # under <root>/<schedule>/: run directories of changed cells
+
+
+def data_hashes(datasets: list[str]) -> dict[str, tuple[str | None, str]]:
+    """{dataset: (content hash, where it comes from)}. Local data is loaded and hashed; a suite
+    dataset not generated here yet is compared by the committed manifest's hash."""
+    from curatedrl.datasets import load
+    from curatedrl.datasets.manifest import expected_hash
+    from curatedrl.datasets.minari_io import local_dataset_ids
+
+    local = set(local_dataset_ids())
+    out = {}
+    for ds in dict.fromkeys(datasets):
+        if ds in local or Path(ds).is_file():
+            out[ds] = (load(ds).content_hash, "local data")
+        else:
+            h = expected_hash(ds)
+            out[ds] = (h, "from the manifest: not generated here yet" if h else
+                       "not generated here yet and not in a manifest: not compared")
+    return out
+
+
+def _threads_of(final: dict[str, Any] | None) -> int | None:
+    match = re.search(r"torch threads (\d+)", str((final or {}).get("hardware", "")))
+    return (final or {}).get("threads") or (int(match.group(1)) if match else None)
+
+
+def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] | None = None
+               ) -> tuple[str, str]:
+    """(state, why) of a run directory or exported results folder for the cell ``expected``.
+
+    A key that ``folder``'s config.yaml lacks (a config field added since it was written) counts
+    as equal when ``expected`` holds the field's default (``defaults``): fields are added with
+    the default that keeps the old behaviour. A ``dataset_hash`` of None in ``expected`` (the
+    data is not here and no manifest names it) is not compared."""
+    folder = Path(folder)
+    final_path, config_path = folder / "final.json", folder / "config.yaml"
+    final = None
+    if final_path.exists():
+        final, problem = read_json_object(final_path)
+        problem = problem or final_problem(final, scores_required=False)
+        if problem is not None:
+            return "damaged", f"final.json is damaged: {problem}"
+    if config_path.exists():
+        try:
+            old = read_yaml(config_path)
+            problem = config_problem(old)
+        except CuratedRLError as exc:
+            old, problem = {}, str(exc)
+        if problem is not None:
+            return "damaged", f"config.yaml is damaged: {problem}"
+        if "threads" not in old:
+            old = {**old, "threads": _threads_of(final) or expected.get("threads")}
+        for key, value in (defaults or {}).items():
+            if key not in old and expected.get(key) == value:
+                old[key] = value
+        if expected.get("dataset_hash") is None:
+            old = {**old, "dataset_hash": None}
+        diff = config_differences(old, expected)
+        if diff:
+            return "changed", "config changed: " + "; ".join(diff)
+    elif final is not None:
+        return "damaged", "final.json without config.yaml"
+    if final is not None:
+        if final["status"] == "finished":
+            return "finished", "finished with this config"
+        return "failed", f"failed at step {final.get('failed_step')}; resumes"
+    if folder.exists():
+        return "partial", "started; resumes from its last checkpoint"
+    return "pending", "not started"
+
+
+def move_aside(run_dir: Path, base: Path, name: str) -> Path:
+    """Move a changed or damaged run directory to ``base/.replaced/<name>-<time>-<pid>``."""
+    dest = base / REPLACED_DIR / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(run_dir, dest)
+    return dest
+
+
+def plan(cells, schedule, base, results, skip_exported, expected, hashes, backend, workers,
+         dry_run=False, defaults=None, table=None):
+    """Each cell's (state, why), the summary line, and the todo list. ``table``: the results
+    folder the cells export to (``<schedule>/<source>``, or another name for the schedule)."""
+    defaults = defaults or {}
+    table = table or f"{schedule['name']}/curatedrl"
+    state = {c: cell_state(base / c.name, expected[c], defaults.get(c)) for c in cells}
+    if skip_exported:
+        for c in cells:
+            if state[c][0] != "finished":
+                exp = cell_state(Path(results) / table / c.name, expected[c],
+                                 defaults.get(c))
+                if exp[0] == "finished":
+                    state[c] = ("exported", f"in {results}")
+                elif exp[0] != "pending":
+                    state[c] = (state[c][0], f"{state[c][1]}; in {results}: {exp[1]}")
+    skipped = [c for c in cells if state[c][0] == "finished"]
+    exported = [c for c in cells if state[c][0] == "exported"]
+    todo = [c for c in cells if state[c][0] not in ("finished", "exported")]
+    in_results = f", {len(exported)} already in {results}" if skip_exported else ""
+    print(f"sweep: {len(cells)} cells, {len(skipped)} already finished{in_results}, "
+          f"{len(todo)} to run (schedule {schedule['name']}, backend {backend}, "
+          f"{workers} workers)")
+    if dry_run:
+        for c in todo:
+            print(f"  would run {c.name} ({state[c][0]}: {state[c][1]})")
+        for ds, (h, source) in hashes.items():
+            print(f"  data {ds}: content hash {h} ({source})")
+    return state, {"finished": [], "skipped": skipped, "exported": exported, "failed": [],
+                   "todo": todo, "refused": []}

@@ -1,0 +1,99 @@
+"""The state of a run directory, checked before a run writes to it: the resolved config it was
+started with (thread count included), a finished, failed or damaged ``final.json``, and the
+resume checkpoint. ``train`` runs these checks once before any work and again under the run
+directory's lock."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from curatedrl.run.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSION, RESUME_FILE,
+                                      config_differences, load_state)
+from curatedrl.run.rundir import read_json_object, read_yaml
+from curatedrl.run.schema import config_problem, final_problem
+from curatedrl.errors import CuratedRLError
+from curatedrl.provenance import git_commit
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM under ``curatedrl train``) stopped a run; the message says how to
+    resume it. A KeyboardInterrupt, so code that stops on Ctrl-C still stops."""
+
+
+def resolved_config(algo: str, cfg, dataset_hash: str, threads: int | None = None,
+                    commit: str | None = None) -> dict[str, Any]:
+    """What config.yaml records: the algorithm's full config, the data's content hash, the code
+    version and the torch thread count (float reductions, and so results, depend on it)."""
+    resolved = {"algo": algo, "dataset_hash": dataset_hash, "git_commit": commit or git_commit(),
+                "threads": torch.get_num_threads() if threads is None else threads,
+                **dataclasses.asdict(cfg)}
+    return yaml.safe_load(yaml.safe_dump(
+        {k: list(v) if isinstance(v, tuple) else v for k, v in resolved.items()}))
+
+
+def previous_failure(run_dir: Path) -> int | None:
+    """The step a failed run in ``run_dir`` stopped at; refuses a finished or damaged one."""
+    path = run_dir / "final.json"
+    if not path.exists():
+        return None
+    final, problem = read_json_object(path)
+    problem = problem or final_problem(final, scores_required=False)
+    if problem is not None:
+        raise CuratedRLError(f"{path} is damaged ({problem}); delete it and run the same command "
+                             f"again (it resumes from resume.pt if there is one, else starts "
+                             f"over)")
+    if final["status"] == "failed":
+        return int(final.get("failed_step", 0))
+    raise CuratedRLError(f"{run_dir} already holds a finished run; pass another --out or "
+                         f"delete that directory to run again")
+
+
+def check_config(run_dir: Path, resolved: dict[str, Any], allow_thread_change: bool
+                 ) -> str | None:
+    """Refuse a run directory whose config.yaml differs from ``resolved``; returns the thread
+    change (``"1 -> 2"``) that ``allow_thread_change`` let through, if any."""
+    path = run_dir / "config.yaml"
+    if not path.exists():
+        return None
+    try:
+        old = read_yaml(path)
+    except CuratedRLError as exc:
+        raise CuratedRLError(f"{exc}; delete the run directory {run_dir} to start over") from None
+    problem = config_problem(old)
+    if problem is not None:
+        raise CuratedRLError(f"{path} is damaged ({problem}); delete the run directory to start "
+                             f"over")
+    old = {"threads": resolved["threads"], **old}  # written before threads were recorded
+    diff = config_differences(old, resolved)
+    threads = [d for d in diff if d.startswith("threads:")]
+    if threads and allow_thread_change:
+        diff.remove(threads[0])
+    elif threads and len(diff) == 1:
+        raise CuratedRLError(
+            f"{run_dir} was started with {old['threads']} torch thread(s), this command runs "
+            f"{resolved['threads']} (the thread count changes float reductions, so results "
+            f"differ from the next step on); resume with --threads {old['threads']}, or pass "
+            f"--allow-thread-change to resume anyway (final.json records the change)")
+    if diff:
+        raise CuratedRLError(
+            f"{run_dir} holds a run with another config ({'; '.join(diff)}); run the same "
+            f"command to resume it, or pass another --out")
+    return f"threads {old['threads']} -> {resolved['threads']}" if threads else None
+
+
+def resume_point(run_dir: Path) -> dict[str, Any] | None:
+    """The resume checkpoint of an interrupted run, if there is one."""
+    path = run_dir / RESUME_FILE
+    if not path.exists():
+        return None
+    ckpt = load_state(path)
+    if ckpt.get("version") != CHECKPOINT_VERSION:
+        raise CuratedRLError(f"{path} has checkpoint format {ckpt.get('version')}; this version "
+                             f"of curatedrl resumes format {CHECKPOINT_VERSION} only; delete "
+                             f"the run directory to start over")
+    return ckpt

@@ -1,0 +1,124 @@
+"""One training run: config → data → (stage 1 π_ref) → updates with periodic evaluation →
+run directory (config.yaml, metrics.csv, eval.csv, final.json, checkpoint.pt; resume.pt while
+the run is unfinished). One process at a time writes a run directory (``lock.DirLock``); the
+torch thread count is part of the recorded config. docs/reliability.md describes resuming,
+failures, interrupts and determinism."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from curatedrl.algos import ALGOS, config_from_dict
+from curatedrl.run.checkpoint import set_rng_state
+from curatedrl.run.determinism import deterministic_mode, nonfinite
+from curatedrl.run.lock import DirLock, check_output_dir
+from curatedrl.run.reference import ReferenceCache
+from curatedrl.run.runrecord import (EVAL_SEED, LOG_EVERY, RunRecord,  # noqa: F401
+                                     open_checks, open_run_dir, wandb_run)
+from curatedrl.run.runstate import (RunInterrupted, check_config, previous_failure,
+                                    resolved_config)
+from curatedrl.datasets import load, make_generator, to_device
+from curatedrl.datasets.ids import dataset_slug
+from curatedrl.datasets.validate import check_dataset_env
+from curatedrl.errors import CuratedRLError
+
+
+def resolve_algo(name: str):
+    if name not in ALGOS:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(ALGOS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise CuratedRLError(f"unknown algorithm {name!r}{hint} (known: {', '.join(ALGOS)})")
+    return ALGOS[name]
+
+
+def default_run_dir(algo: str, dataset: str, seed: int, root: Path = Path("runs")) -> Path:
+    """``runs/<algo>/<dataset slug>/seed<N>`` (the slug of the sweep's cells and results)."""
+    return root / algo / dataset_slug(dataset) / f"seed{seed}"
+
+
+def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | None = None,
+          out: Path | None = None, use_wandb: bool = False, wandb_group: str | None = None,
+          progress: bool = True, allow_thread_change: bool = False, env: str | None = None
+          ) -> dict[str, Any]:
+    """Train ``algo`` on ``dataset``; returns the contents of ``final.json``.
+
+    ``env`` names the env family of a D4RL-format file whose name does not say it (recorded in
+    config.yaml). A dataset without reference scores trains and evaluates; its normalised scores
+    are ``null`` in ``final.json``.
+
+    Every check of the input (algorithm, config, dataset, env, filter, run directory) runs before
+    anything is written. A run directory that holds ``resume.pt`` (the run was killed, or failed)
+    and the same resolved config resumes from it; one with a finished run, or another config
+    (another torch thread count included, unless ``allow_thread_change``), is refused, and so is
+    one that another process is writing. A non-finite training metric marks the run failed in
+    ``final.json``, keeps the last good ``resume.pt`` and raises ``CuratedRLError``; Ctrl-C
+    raises ``RunInterrupted`` saying how to resume.
+    """
+    cls = resolve_algo(algo)
+    cfg = config_from_dict(cls.config_cls, {**(overrides or {}), "seed": seed,
+                                            "dataset": dataset})
+    run_dir = Path(out) if out is not None else default_run_dir(algo, dataset, seed)
+    check_output_dir(run_dir, "run directory")
+    previous_failure(run_dir)
+    ds = load(cfg.dataset, env=env)
+    check_dataset_env(ds)
+    torch.manual_seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    agent = cls(cfg, ds.metadata.obs_dim, ds.metadata.act_dim)
+    view = agent.select(ds)
+    resolved = resolved_config(algo, cfg, ds.content_hash)
+    if env:
+        resolved["env"] = env
+    check_config(run_dir, resolved, allow_thread_change)
+    # Every check has passed: from here on the run directory is written, by this process only.
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with DirLock(run_dir, "run directory", hint="; wait for it to end, or pass another --out"):
+        # again: another writer may have finished meanwhile
+        ckpt = open_run_dir(run_dir, resolved, open_checks(run_dir, resolved,
+                                                           allow_thread_change))
+        with deterministic_mode(cfg.deterministic, cfg.device):
+            return _run(cls, cfg, ds, agent, view, run_dir, resolved, ckpt, use_wandb,
+                        wandb_group, progress)
+
+
+def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
+         ckpt: dict[str, Any] | None, use_wandb: bool, wandb_group: str | None,
+         progress: bool) -> dict[str, Any]:
+    full = to_device(ds, cfg.device)
+    rec = RunRecord(run_dir, resolved, cfg, ds.metadata, ds.content_hash, ckpt)
+    rec.ref_info = agent.prepare(ds, ReferenceCache(ds, full, progress), rec.ref_info)
+    gen = make_generator(cfg.seed, cfg.device)
+    if ckpt is not None:
+        agent.load_state_dict(ckpt["agent"])
+        gen.set_state(ckpt["sampler"])
+        set_rng_state(ckpt["rng"])
+    buffer = full.restrict(view)
+    rec.wandb = wandb_run(use_wandb, wandb_group, resolved, run_dir)
+
+    step = rec.first - 1
+    try:
+        bar = tqdm(range(rec.first, cfg.steps + 1), initial=rec.first - 1, total=cfg.steps,
+                   desc=f"{resolved['algo']} {cfg.dataset} seed {cfg.seed}",
+                   disable=not progress)
+        for step in bar:
+            m = agent.update(agent.sample(buffer, gen))
+            bad = nonfinite(m)
+            if bad:
+                raise CuratedRLError(rec.fail(step, m, bad))
+            rec.log(step, m)
+            if cfg.eval_every and step % cfg.eval_every == 0 and step != cfg.steps:
+                row = rec.evaluate(agent.act, step, cfg.eval_episodes)
+                bar.set_postfix(score=f"{row['normalized_mean']:.1f}")
+            if step == cfg.steps or (cfg.checkpoint_every and step % cfg.checkpoint_every == 0):
+                rec.checkpoint(step, agent.state_dict(), gen.get_state())
+        rec.evaluate(agent.act, cfg.steps, cfg.final_eval_episodes)
+    except KeyboardInterrupt:
+        raise RunInterrupted(rec.interrupted(step)) from None
+    return rec.finish(agent.state_dict())
