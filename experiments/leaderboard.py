@@ -30,7 +30,11 @@ from curatedrl.run.rundir import atomic_write_text
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, algo_matrix, full_seed_datasets, \
     iqm_with_ci, mean_std, probability_of_improvement, score_matrix
 
-COMPARISONS = [("iw_bc", "filtered_bc"), ("iw_bc_q", "sft_q"), ("iw_bc", "bc")]
+# The paper's claims (arXiv 2507.12856) as comparisons (X, Y, tier of the datasets compared or
+# None for all of them), then one more for scale: iw-BC against plain BC.
+COMPARISONS = [("iw_bc", "filtered_bc", None), ("filtered_bc", "bc", "medium-replay"),
+               ("filtered_bc", "bc", "medium-expert"), ("iw_bc_q", "sft_q", None),
+               ("iw_bc", "bc", None)]
 PLOT_DIR = Path("docs") / "leaderboard"
 SOURCE = "curatedrl"  # the default data source (results/<schedule>/curatedrl/...): our datasets
 
@@ -167,31 +171,45 @@ def aggregate_table(last: dict[str, dict[str, list[float]]]) -> list[str]:
     return lines
 
 
+def _tier(dataset: str) -> str:
+    """``hopper-medium-replay`` (or ``-small`` / ``-tiny``) -> ``medium-replay``."""
+    tier = dataset_slug(dataset).split("-", 1)[-1]
+    return tier.removesuffix("-small").removesuffix("-tiny")
+
+
+def reading(lo: float, hi: float) -> str:
+    """What a P(X > Y) interval says: X higher (it excludes 0.5 from above), Y higher (from
+    below), or not separated."""
+    return "X higher" if lo > 0.5 else "Y higher" if hi < 0.5 else "not separated"
+
+
 def improvement_rows(last: dict[str, dict[str, list[float]]]) -> list[dict[str, Any]]:
-    """Per comparison (X, Y): datasets, seeds per dataset, P(X > Y) with its CI (None without
-    common results)."""
+    """Per comparison (X, Y, tier): datasets, seeds per dataset, P(X > Y) with its CI and its
+    reading (None without common results)."""
     rows = []
-    for x, y in COMPARISONS:
+    for x, y, tier in COMPARISONS:
+        name = f"{x} > {y}" + (f" ({tier})" if tier else "")
         common = full_seed_datasets({d: min(len(v), len(last.get(y, {}).get(d, [])))
-                                     for d, v in last.get(x, {}).items()})
+                                     for d, v in last.get(x, {}).items()
+                                     if tier is None or _tier(d) == tier})
         if not common:
-            rows.append({"name": f"{x} > {y}", "datasets": 0, "seeds": 0, "p": None})
+            rows.append({"name": name, "datasets": 0, "seeds": 0, "p": None})
             continue
         mx, my = score_matrix(last[x], common), score_matrix(last[y], common)
         n = min(mx.shape[0], my.shape[0])
         p, lo, hi = probability_of_improvement(mx[:n], my[:n])
-        rows.append({"name": f"{x} > {y}", "datasets": len(common), "seeds": n, "p": p,
-                     "lo": lo, "hi": hi})
+        rows.append({"name": name, "datasets": len(common), "seeds": n, "p": p, "lo": lo,
+                     "hi": hi, "reading": reading(lo, hi)})
     return rows
 
 
 def improvement_table(last: dict[str, dict[str, list[float]]]) -> list[str]:
-    lines = ["| comparison | datasets | seeds per dataset | P(X > Y) | 95% CI |",
-             "|---|---|---|---|---|"]
+    lines = ["| comparison | datasets | seeds per dataset | P(X > Y) | 95% CI | reading |",
+             "|---|---|---|---|---|---|"]
     for r in improvement_rows(last):
-        lines.append(f"| {r['name']} | 0 | 0 | — | — |" if r["p"] is None else
+        lines.append(f"| {r['name']} | 0 | 0 | — | — | — |" if r["p"] is None else
                      f"| {r['name']} | {r['datasets']} | {r['seeds']} | {r['p']:.2f} | "
-                     f"[{r['lo']:.2f}, {r['hi']:.2f}] |")
+                     f"[{r['lo']:.2f}, {r['hi']:.2f}] | {r['reading']} |")
     return lines
 
 
@@ -259,7 +277,9 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
               "P(X > Y): the probability that a run of X scores higher than a run of Y on the "
               "same dataset, averaged over the datasets where both have the most seeds "
               "(Agarwal et al. 2021), with "
-              "a 95% stratified-bootstrap interval.", ""]
+              "a 95% stratified-bootstrap interval. The first four rows are the paper's claims "
+              "(iw-BC ≥ filtered BC; filtered BC > BC on medium-replay and on medium-expert; "
+              "iw-BC(Q) ≥ SFT(Q)); the reading says whether the interval excludes 0.5.", ""]
     lines += improvement_table(last)
     if sec.excluded:
         lines += ["", "### Runs kept out of these tables", "",

@@ -102,10 +102,12 @@ def improvement_table(sec: Section) -> list[str]:
                      (str(r["seeds"]), str(r["seeds"])),
                      (f"{r['p']:.6f}" if have else "", _num(r["p"], 2)),
                      (f"{r['lo']:.6f}" if have else "",
-                      f"[{r['lo']:.2f}, {r['hi']:.2f}]" if have else "—")])
+                      f"[{r['lo']:.2f}, {r['hi']:.2f}]" if have else "—"),
+                     (r.get("reading", ""), escape(r.get("reading", "—")))])
     return _table(f"{sec.slug}-improvement", [("comparison", "text"), ("datasets", "num"),
                                               ("seeds per dataset", "num"),
-                                              ("P(X > Y)", "num"), ("95% CI", "num")], rows)
+                                              ("P(X > Y)", "num"), ("95% CI", "num"),
+                                              ("reading", "text")], rows)
 
 
 def cell_templates(sec: Section) -> list[str]:
@@ -175,7 +177,9 @@ def section_html(sec: Section, results: Path) -> list[str]:
     out += aggregate_table(sec)
     out += ["<h3>Probability of improvement</h3>",
             "<p>P(X &gt; Y): the probability that a run of X scores higher than a run of Y on the "
-            "same dataset, averaged over datasets, with a 95% stratified-bootstrap interval.</p>"]
+            "same dataset, averaged over datasets, with a 95% stratified-bootstrap interval. The "
+            "first four rows are the paper's claims; the reading says whether the interval "
+            "excludes 0.5.</p>"]
     out += improvement_table(sec)
     if sec.excluded:
         out += ["<h3>Runs kept out of these tables</h3>",

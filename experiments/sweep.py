@@ -20,10 +20,10 @@ Failed cells are reported at the end (with the last lines of their log) while th
 Finished cells are exported to ``<results>/<schedule>/<source>/<algo>/<dataset>/seed<N>/``
 (final.json, eval.csv, config.yaml): the small files the leaderboard is built from.
 
-Backends (``launch.py``): ``local`` runs ``--workers`` cells at a time in subprocesses and needs no Ray; ``ray``
-runs the same cells as Ray tasks (one CPU each, plus a GPU fraction when the device is CUDA) on
-a local Ray instance or an existing cluster (``--address``; the datasets and the repository must
-then be at the same paths on every node).
+Backends (``launch.py``): ``local`` runs ``--workers`` cells at a time in subprocesses and needs
+no Ray; ``ray`` runs the same cells as Ray tasks (one CPU each, plus a GPU fraction when the
+device is CUDA) on a local Ray instance or an existing cluster (``--address``; the datasets and
+the repository must then be at the same paths on every node).
 """
 
 from __future__ import annotations
