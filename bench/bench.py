@@ -156,7 +156,7 @@ def run_bench(only: list[str] | None = None, threads: int = 1, quick: bool = Fal
     torch.set_num_threads(threads)
     if not quick and dataset == DEFAULT_DATASET and (not only or set(only) - {"generation",
                                                                               "load"}):
-        from curatedrl.datasets.defaults import ensure_default_dataset
+        from curatedrl.datasets.on_demand import ensure_default_dataset
 
         ensure_default_dataset(dataset)
     lines = []

@@ -14,7 +14,7 @@ DEMO_CONFIG = Path(__file__).resolve().parent / "configs" / "demo.yaml"
 
 def run_demo(out: Path = Path("runs") / "demo", config: Path = DEMO_CONFIG) -> list[dict]:
     """Train the demo's algorithms (finished runs are reused) and print the score table."""
-    from curatedrl.datasets.defaults import ensure_default_dataset
+    from curatedrl.datasets.on_demand import ensure_default_dataset
 
     from curatedrl.datasets import load
 

@@ -102,7 +102,7 @@ def export(run_dir: Path, dest: Path, schedule_name: str | None = None) -> None:
 
 def ensure_datasets(cells: list[Cell]) -> None:
     """Make the suite's own datasets that are missing here (before any cell starts)."""
-    from curatedrl.datasets.defaults import ensure_default_dataset
+    from curatedrl.datasets.on_demand import ensure_default_dataset
     from curatedrl.datasets.minari_io import local_dataset_ids
 
     local = set(local_dataset_ids())

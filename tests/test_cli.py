@@ -75,7 +75,7 @@ def test_demo_trains_the_bc_family_and_prints_scores(hopper_random_id, tmp_path,
 
 
 def test_default_dataset_must_be_a_suite_id():
-    from curatedrl.datasets.defaults import ensure_default_dataset
+    from curatedrl.datasets.on_demand import ensure_default_dataset
     from curatedrl.errors import CuratedRLError
 
     with pytest.raises(CuratedRLError, match="not one of the suite's datasets"):
