@@ -36,6 +36,7 @@ COMPARISONS = [("iw_bc", "filtered_bc", None), ("filtered_bc", "bc", "medium-rep
                ("filtered_bc", "bc", "medium-expert"), ("iw_bc_q", "sft_q", None),
                ("iw_bc", "bc", None)]
 PLOT_DIR = Path("docs") / "leaderboard"
+FIRST = ("paper", "paper-sampled")  # sections shown first: the paper's protocol, then its CPU form
 SOURCE = "curatedrl"  # the default data source (results/<schedule>/curatedrl/...): our datasets
 
 
@@ -287,16 +288,32 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
                   "the schedule: listed, never averaged.", ""]
         lines += excluded_lines(sec, results)
     lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})" for title, path in plots]
-    lines += ["", f"Reproduce: `make reproduce SUITE=all SEEDS=5 SCHEDULE={schedule}"
+    seeds = 1 + max((int(r.final["seed"]) for r in sec.runs), default=4)
+    lines += ["", f"Reproduce: `make reproduce SUITE={reproduce_suite(sec.runs)} SEEDS={seeds} "
+              f"SCHEDULE={schedule}"
               f"{data_flags(sec.source, make=True)}` then `make leaderboard`.", ""]
     return lines
+
+
+def section_order(key: tuple[str, str]) -> tuple[int, str, str]:
+    """The schedules that answer the paper's question first (``FIRST``), then by name."""
+    schedule, source = key
+    return (FIRST.index(schedule) if schedule in FIRST else len(FIRST), schedule, source)
+
+
+def reproduce_suite(runs: list[Run]) -> str:
+    """The smallest suite of suites.yaml holding every algorithm with runs in a section."""
+    algos = {r.algo for r in runs}
+    fits = [(len(v["algos"]), name) for name, v in load_suites().items()
+            if algos <= set(v["algos"])]
+    return min(fits)[1] if fits else "all"
 
 
 def build_sections(results: Path = Path("results"), plot_dir: Path = PLOT_DIR,
                    draw: bool = True,
                    expected_hash: Callable[[str], str | None] | None = None) -> list[Section]:
     runs = load_runs(results)
-    keys = sorted({section_key(r) for r in runs})
+    keys = sorted({section_key(r) for r in runs}, key=section_order)
     return [make_section(schedule, source, [r for r in runs if section_key(r) == (schedule,
                                                                                   source)],
                          results, plot_dir, draw, expected_hash) for schedule, source in keys]
