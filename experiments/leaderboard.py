@@ -214,6 +214,42 @@ def improvement_table(last: dict[str, dict[str, list[float]]]) -> list[str]:
     return lines
 
 
+def budget_rows(runs: list[Run]) -> list[tuple[str, str, str, str]]:
+    """Per algorithm with runs: (algo, gradient steps trained, its published budget, fraction).
+    The published budget is the algorithm's default config (the recipe: the `paper` schedule);
+    two-stage algorithms add their stage 1 (``ref_steps``), read from each run's config.yaml, and
+    a BC-family gradient on k sampled steps per episode says so (a cheaper step)."""
+    from curatedrl.run.rundir import read_yaml
+
+    rows = []
+    for algo, cls in ALGOS.items():
+        mine = [r for r in runs if r.algo == algo]
+        if not mine:
+            continue
+        default = cls.config_cls()
+        pub = (default.steps, getattr(default, "ref_steps", 0))
+        trained = set()
+        for r in mine:
+            cfg = read_yaml(r.path / "config.yaml") if r.path is not None and \
+                (r.path / "config.yaml").exists() else {}
+            trained.add((int(r.final["steps"]), int(cfg.get("ref_steps", 0) or 0),
+                         int(cfg.get("steps_per_episode", 0) or 0)))
+        shown = ", ".join(f"{a:,}" + (f" + {b:,} stage 1" if b else "")
+                          for a, b, _ in sorted(trained))
+        frac = ", ".join(f"{(a + b) / (pub[0] + pub[1]):.1%}" +
+                         (f", on {k} sampled steps per episode" if k else "")
+                         for a, b, k in sorted(trained))
+        rows.append((algo, shown, f"{pub[0]:,}" + (f" + {pub[1]:,} stage 1" if pub[1] else ""),
+                     frac))
+    return rows
+
+
+def budget_lines(runs: list[Run]) -> list[str]:
+    rows = budget_rows(runs)
+    return ["- gradient steps trained (fraction of the published budget, the algorithm's default "
+            "config): " + "; ".join(f"{a} {t} of {p} ({f})" for a, t, p, f in rows)] if rows else []
+
+
 def provenance_lines(runs: list[Run]) -> list[str]:
     commits = sorted({r.final.get("git_commit", "unknown")[:12] for r in runs})
     hardware = sorted({r.final.get("hardware", "unknown") for r in runs})
@@ -255,7 +291,7 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
         from curatedrl.experiments.sources import source_spec
 
         lines.append(f"Data `{sec.source}`: {' '.join(source_spec(sec.source)['about'].split())}.")
-    lines += provenance_lines(runs)
+    lines += provenance_lines(runs) + budget_lines(runs)
     lines += ["", "### Last normalised score", "",
               "Final evaluation, mean ± std over seeds (number of seeds in brackets); averages "
               "are over the datasets' means and need every dataset of the group (`— (k/n)`: "

@@ -10,7 +10,7 @@ import pytest
 
 from curatedrl.algos import ALGOS
 from curatedrl.datasets.ids import dataset_slug
-from curatedrl.experiments.leaderboard import build, suite_datasets
+from curatedrl.experiments.leaderboard import budget_rows, build, suite_datasets
 from curatedrl.experiments.plots import learning_curves
 from curatedrl.experiments.results import load_runs
 from curatedrl.experiments.stats import full_seed_datasets, iqm_with_ci, \
@@ -105,3 +105,16 @@ def test_committed_leaderboard_is_rebuilt_byte_identical(tmp_path):
     text = build(REPO / "results", tmp_path / "LEADERBOARD.md", Path("docs") / "leaderboard",
                  draw=False)
     assert text == committed.read_text(), "LEADERBOARD.md is stale: run `make leaderboard`"
+
+
+def test_each_section_states_the_steps_trained_and_their_fraction_of_the_published_budget(
+        tmp_path):
+    write_run(tmp_path, "td3_bc", 0, 10.0, steps=30_000)
+    write_run(tmp_path, "iw_bc", 0, 30.0, steps=500,
+              config={"steps": 500, "ref_steps": 1000, "steps_per_episode": 8})
+    rows = budget_rows(load_runs(tmp_path))
+    assert rows == [("iw_bc", "500 + 1,000 stage 1", "2,000 + 10,000 stage 1",
+                     "12.5%, on 8 sampled steps per episode"),
+                    ("td3_bc", "30,000", "1,000,000", "3.0%")]
+    build(tmp_path, tmp_path / "LB.md", tmp_path / "plots")
+    assert ("td3_bc 30,000 of 1,000,000 (3.0%)" in (tmp_path / "LB.md").read_text())
