@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import numpy as np
 import pytest
 
 _STORE = tempfile.mkdtemp(prefix="curatedrl-minari-")
+atexit.register(shutil.rmtree, _STORE, ignore_errors=True)  # the store dies with the session
 os.environ["MINARI_DATASETS_PATH"] = _STORE
 os.environ["WANDB_MODE"] = "disabled"
 os.environ["CURATEDRL_CACHE"] = os.path.join(_STORE, "cache")
