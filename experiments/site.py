@@ -17,7 +17,7 @@ from curatedrl.algos import ALGOS
 from curatedrl.experiments import published
 from curatedrl.experiments.admission import shown_path
 from curatedrl.datasets.ids import dataset_slug
-from curatedrl.experiments.leaderboard import SOURCE, Section, aggregate_rows, env_groups, \
+from curatedrl.experiments.sections import SOURCE, Section, aggregate_rows, env_groups, \
     budget_lines, group_average, improvement_rows
 from curatedrl.run.rundir import atomic_write_text
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std

@@ -10,7 +10,8 @@ import pytest
 
 from curatedrl.algos import ALGOS
 from curatedrl.datasets.ids import dataset_slug
-from curatedrl.experiments.leaderboard import budget_rows, build, suite_datasets
+from curatedrl.experiments.leaderboard import build
+from curatedrl.experiments.sections import budget_rows, suite_datasets
 from curatedrl.experiments.plots import learning_curves
 from curatedrl.experiments.results import load_runs
 from curatedrl.experiments.stats import full_seed_datasets, iqm_with_ci, \

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from curatedrl.algos import ALGOS
-from curatedrl.experiments.leaderboard import build_sections
+from curatedrl.experiments.sections import build_sections
 from curatedrl.experiments.plots import ALGO_COLORS, aggregate, algo_color, learning_curves, \
     performance_profiles
 from curatedrl.experiments.results import load_runs
