@@ -55,7 +55,7 @@ policies: $(STAMP)  ## train (or resume) the behaviour policies; needs the `poli
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[policies]"
 	$(BIN)/curatedrl policies train
 
-k-validation: $(STAMP)  ## whole episodes vs k sampled steps for paper-sampled (hours; docs/iw_bc.md)
+k-validation: $(STAMP)  ## whole episodes vs k sampled steps, exact vs refreshed iw-BC weights, for paper-sampled (hours; docs/iw_bc.md)
 	$(BIN)/python -m curatedrl.bench.k_validation run --out runs/k-validation --episodes 50
 	$(BIN)/python -m curatedrl.bench.k_validation table --out runs/k-validation
 
