@@ -26,7 +26,7 @@ from curatedrl.experiments.cell_config import SCHEDULE_DIR
 from curatedrl.experiments.results import Run
 from curatedrl.experiments.sections import PLOT_DIR, SOURCE, Section, aggregate_rows, \
     budget_lines, build_sections, data_flags, env_groups, group_average, improvement_rows, \
-    reproduce_suite
+    reproduce_suite, seed_count
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std
 from curatedrl.run.rundir import atomic_write_text
 
@@ -134,7 +134,7 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
                   "the schedule: listed, never averaged.", ""]
         lines += excluded_lines(sec, results)
     lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})" for title, path in plots]
-    seeds = 1 + max((int(r.final["seed"]) for r in sec.runs), default=4)
+    seeds = seed_count(sec.runs)
     lines += ["", f"Reproduce: `make reproduce SUITE={reproduce_suite(sec.runs)} SEEDS={seeds} "
               f"SCHEDULE={schedule}"
               f"{data_flags(sec.source, make=True)}` then `make leaderboard`.", ""]

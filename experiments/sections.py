@@ -64,10 +64,14 @@ class Section:
 
     def command(self, algo: str, dataset: str) -> str:
         """The command that reproduces a cell (the sweep resolves configs as these runs did)."""
-        seeds = 1 + max((int(r.final["seed"]) for r in self.cell_runs(algo, dataset)),
-                        default=4)
+        seeds = seed_count(self.cell_runs(algo, dataset))
         return (f"curatedrl sweep --suite all --schedule {self.schedule}{data_flags(self.source)}"
                 f" --algo {algo} --dataset {dataset} --seeds {seeds}")
+
+
+def seed_count(runs: list[Run]) -> int:
+    """Seeds 0..N-1 that cover ``runs`` (5 without runs): the ``--seeds`` that reproduces them."""
+    return 1 + max((int(r.final["seed"]) for r in runs), default=4)
 
 
 def data_flags(source: str, make: bool = False) -> str:
