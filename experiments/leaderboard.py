@@ -25,8 +25,8 @@ from curatedrl.experiments.admission import shown_path
 from curatedrl.experiments.cell_config import SCHEDULE_DIR
 from curatedrl.experiments.results import Run
 from curatedrl.experiments.sections import PLOT_DIR, SOURCE, Section, aggregate_rows, \
-    budget_lines, build_sections, data_flags, env_groups, group_average, improvement_rows, \
-    reproduce_suite, seed_count
+    budget_lines, build_sections, compute_lines, data_flags, env_groups, group_average, \
+    improvement_rows, reproduce_suite, seed_count
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std
 from curatedrl.run.rundir import atomic_write_text
 
@@ -101,7 +101,7 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
         from curatedrl.experiments.sources import source_spec
 
         lines.append(f"Data `{sec.source}`: {' '.join(source_spec(sec.source)['about'].split())}.")
-    lines += provenance_lines(runs) + budget_lines(runs)
+    lines += provenance_lines(runs) + budget_lines(runs) + compute_lines(runs)
     lines += ["", "### Last normalised score", "",
               "Final evaluation, mean ± std over seeds (number of seeds in brackets); averages "
               "are over the datasets' means and need every dataset of the group (`— (k/n)`: "

@@ -205,6 +205,30 @@ def budget_lines(runs: list[Run]) -> list[str]:
             "config): " + "; ".join(f"{a} {t} of {p} ({f})" for a, t, p, f in rows)] if rows else []
 
 
+def compute_rows(runs: list[Run]) -> list[tuple[str, int, float]]:
+    """Per algorithm with runs: (algo, runs, hours of run wall time). A process that trained
+    several seeds (``stacked_seeds`` in its final.json) records its whole wall time in each of
+    them, so each of its runs counts for ``wall_time_s / len(stacked_seeds)``."""
+    rows = []
+    for algo in ALGOS:
+        mine = [r for r in runs if r.algo == algo]
+        if mine:
+            seconds = sum(float(r.final.get("wall_time_s", 0.0)) /
+                          max(1, len(r.final.get("stacked_seeds") or [0])) for r in mine)
+            rows.append((algo, len(mine), seconds / 3600.0))
+    return rows
+
+
+def compute_lines(runs: list[Run]) -> list[str]:
+    rows = compute_rows(runs)
+    if not rows:
+        return []
+    total = sum(h for _, _, h in rows)
+    return [f"- compute: {total:.1f} h of run wall time in all, as recorded by each run (one "
+            f"process per run, or per stacked group of seeds; the hardware line says how many "
+            f"threads): " + "; ".join(f"{a} {h:.2f} h over {n} runs" for a, n, h in rows)]
+
+
 def make_section(schedule: str, source: str, runs: list[Run], results: Path, plot_dir: Path,
                  draw: bool, expected_hash: Callable[[str], str | None] | None = None
                  ) -> Section:

@@ -11,7 +11,7 @@ import pytest
 from curatedrl.algos import ALGOS
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.experiments.leaderboard import build
-from curatedrl.experiments.sections import budget_rows, suite_datasets
+from curatedrl.experiments.sections import budget_rows, compute_rows, suite_datasets
 from curatedrl.experiments.plots import learning_curves
 from curatedrl.experiments.results import load_runs
 from curatedrl.experiments.stats import full_seed_datasets, iqm_with_ci, \
@@ -119,3 +119,13 @@ def test_each_section_states_the_steps_trained_and_their_fraction_of_the_publish
                     ("td3_bc", "30,000", "1,000,000", "3.0%")]
     build(tmp_path, tmp_path / "LB.md", tmp_path / "plots")
     assert ("td3_bc 30,000 of 1,000,000 (3.0%)" in (tmp_path / "LB.md").read_text())
+
+
+def test_each_section_states_its_compute_counting_a_stacked_process_once(tmp_path):
+    for seed in range(3):  # one process trained the three seeds: its hour counts once
+        write_run(tmp_path, "td3_bc", seed, 10.0,
+                  final={"wall_time_s": 3600.0, "stacked_seeds": [0, 1, 2]})
+    write_run(tmp_path, "bc", 0, 5.0, final={"wall_time_s": 1800.0})
+    assert compute_rows(load_runs(tmp_path)) == [("bc", 1, 0.5), ("td3_bc", 3, 1.0)]
+    build(tmp_path, tmp_path / "LB.md", tmp_path / "plots", draw=False)
+    assert "1.5 h of run wall time in all" in (tmp_path / "LB.md").read_text()
