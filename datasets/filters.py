@@ -5,7 +5,7 @@ allowed) and optional sampling weights. Nothing is copied.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -61,6 +61,27 @@ class EpisodeView:
     @property
     def num_steps(self) -> int:
         return int(self.lengths.sum())
+
+    def draw_shares(self) -> np.ndarray:
+        """(K,) probability that an episode draw lands on each entry (repeats count apart)."""
+        w = np.ones(len(self.episodes)) if self.weights is None else self.weights
+        return w / w.sum()
+
+    def summary(self) -> dict[str, Any]:
+        """What a batch drawn from the view holds: the distinct episodes and their steps, their
+        returns, the mean return of a drawn episode, and the share of draws whose return is at or
+        above the middle of the whole dataset's return range (the view's "good half")."""
+        r_all = self.dataset.returns
+        mid = 0.5 * (float(r_all.min()) + float(r_all.max()))
+        p = self.draw_shares()
+        distinct = np.unique(self.episodes[p > 0])
+        r = self.dataset.returns[distinct]
+        return {"view": self.description,
+                "episodes (distinct)": len(distinct),
+                "steps (distinct)": int(self.dataset.lengths[distinct].sum()),
+                "return min": float(r.min()), "return max": float(r.max()),
+                "mean return of a draw": float(p @ self.returns),
+                "draws with return >= mid-range": float(p[self.returns >= mid].sum())}
 
 
 def as_view(data: EpisodeDataset | EpisodeView) -> EpisodeView:

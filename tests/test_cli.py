@@ -17,6 +17,14 @@ def test_datasets_show_prints_the_summary(hopper_random_id, capsys):
         assert field in out
 
 
+def test_datasets_show_views_names_each_algorithms_view(hopper_random_id, capsys):
+    assert main(["datasets", "show", hopper_random_id, "--views"]) == 0
+    out = capsys.readouterr().out
+    for field in ("strata90/95/98", "quality", "filtered_bc, iw_bc", "sft_q, iw_bc_q",
+                  "mean return of a draw", "draws with return >= mid-range"):
+        assert field in out
+
+
 def test_datasets_list(hopper_random_id, minari_store, capsys):
     assert main(["datasets", "list"]) == 0
     out = capsys.readouterr().out

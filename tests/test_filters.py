@@ -74,3 +74,16 @@ def test_strata_counts_match_the_definition(returns, percentiles):
         assert counts.get(i, 0) == expected
     # the best episode is always kept, once per stratum
     assert counts[int(np.argmax(r))] == len(percentiles)
+
+
+def test_view_summary_describes_what_a_draw_holds():
+    ds = hand_dataset([0.0, 10.0, 30.0, 40.0])  # mid-range return 20
+    s = quality_weights(ds).summary()  # weights 0, 0.25, 0.75, 1 (sum 2)
+    assert s["episodes (distinct)"] == 3  # the worst episode is never drawn
+    assert (s["return min"], s["return max"]) == pytest.approx((10.0, 40.0))
+    assert s["mean return of a draw"] == pytest.approx((0.25 * 10 + 0.75 * 30 + 40) / 2)
+    assert s["draws with return >= mid-range"] == pytest.approx(1.75 / 2)
+    strata = percentile_strata(ds, (0.0, 50.0)).summary()  # episodes 0-3, then 2-3 again
+    assert strata["episodes (distinct)"] == 4
+    assert strata["mean return of a draw"] == pytest.approx((80 + 70) / 6)
+    assert strata["draws with return >= mid-range"] == pytest.approx(4 / 6)
