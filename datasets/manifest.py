@@ -71,8 +71,10 @@ def write_manifest(ids: list[str], path: Path = MANIFEST_PATH) -> dict[str, Any]
     from curatedrl.datasets.versions import data_versions
     from curatedrl.errors import CuratedRLError
 
+    from tqdm.auto import tqdm
+
     datasets, versions = {}, None
-    for did in ids:
+    for did in tqdm(ids, desc="datasets hashed", unit="dataset", leave=False):
         ds = load(did)
         made = ds.metadata.extra.get("versions")
         if made is not None and versions is not None and made != versions:
@@ -95,9 +97,11 @@ def compare_local(ids: list[str], path: Path = MANIFEST_PATH) -> list[list[str]]
     from curatedrl.datasets.loader import load
     from curatedrl.datasets.minari_io import local_dataset_ids
 
+    from tqdm.auto import tqdm
+
     local = set(local_dataset_ids())
     rows = []
-    for did in ids:
+    for did in tqdm(ids, desc="datasets hashed", unit="dataset", leave=False):
         want = expected_hash(did, path)
         have = load(did).content_hash if did in local else None
         status = ("not stored" if have is None else "not in manifest" if want is None else
