@@ -17,6 +17,7 @@ in the run's metrics.csv (``train/weight_ess``, ``train/weight_max``).
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,11 @@ from curatedrl.run.rundir import read_yaml
 from curatedrl.run.train import resolve_algo
 
 RECORD_KEYS = ("algo", "dataset_hash", "git_commit", "threads")  # config.yaml beyond the config
+
+
+@functools.lru_cache(maxsize=2)
+def _load(dataset_id: str):
+    return load(dataset_id)  # several runs of one dataset load it once
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -53,7 +59,7 @@ def episode_weights_of_run(run_dir: Path):
                              f"needs an iw_bc or iw_bc_q run")
     cfg = config_from_dict(cls.config_cls,
                            {k: v for k, v in resolved.items() if k not in RECORD_KEYS})
-    ds = load(cfg.dataset)
+    ds = _load(cfg.dataset)
     if resolved.get("dataset_hash") not in (None, ds.content_hash):
         raise CuratedRLError(f"{cfg.dataset} stored here has content hash {ds.content_hash}, the "
                              f"run trained on {resolved['dataset_hash']}; regenerate the dataset")
