@@ -25,8 +25,8 @@ from curatedrl.experiments.admission import shown_path
 from curatedrl.experiments.cell_config import SCHEDULE_DIR
 from curatedrl.experiments.results import Run
 from curatedrl.experiments.sections import PLOT_DIR, SOURCE, Section, aggregate_rows, \
-    budget_lines, build_sections, compute_lines, data_flags, env_groups, group_average, \
-    improvement_rows, reproduce_suite, seed_count
+    budget_lines, build_sections, claim_pairs, compute_lines, data_flags, dataset_claim_rows, \
+    env_groups, group_average, improvement_rows, reproduce_suite, seed_count
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std
 from curatedrl.run.rundir import atomic_write_text
 
@@ -72,6 +72,29 @@ def improvement_table(last: dict[str, dict[str, list[float]]]) -> list[str]:
         lines.append(f"| {r['name']} | 0 | 0 | — | — | — |" if r["p"] is None else
                      f"| {r['name']} | {r['datasets']} | {r['seeds']} | {r['p']:.2f} | "
                      f"[{r['lo']:.2f}, {r['hi']:.2f}] | {r['reading']} |")
+    return lines
+
+
+def _claim_cell(c: dict | None) -> str:
+    if c is None:
+        return "—"
+    mark = {"X higher": " X", "Y higher": " Y"}.get(c["reading"], "")
+    return f"{c['p']:.2f} [{c['lo']:.2f}, {c['hi']:.2f}]{mark}"
+
+
+def dataset_claim_table(last: dict[str, dict[str, list[float]]], datasets: list[str]
+                        ) -> list[str]:
+    rows = dataset_claim_rows(last, datasets)
+    if not rows:
+        return []
+    pairs = claim_pairs()
+    lines = ["", "Per dataset: P(X > Y) on that dataset alone over the seeds both have, with its "
+             "95% bootstrap interval; X or Y marks an interval that excludes 0.5 (that one "
+             "higher); — fewer than 2 seeds of either.", "",
+             "| dataset | " + " | ".join(f"{x} > {y}" for x, y in pairs) + " |",
+             "|---" * (len(pairs) + 1) + "|"]
+    lines += [f"| {dataset_slug(d)} | " + " | ".join(_claim_cell(c) for c in cells) + " |"
+              for d, cells in rows]
     return lines
 
 
@@ -128,6 +151,7 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
               "(iw-BC ≥ filtered BC; filtered BC > BC on medium-replay and on medium-expert; "
               "iw-BC(Q) ≥ SFT(Q)); the reading says whether the interval excludes 0.5.", ""]
     lines += improvement_table(last)
+    lines += dataset_claim_table(last, datasets)
     if sec.excluded:
         lines += ["", "### Runs kept out of these tables", "",
                   "Made on other dataset bytes, from a modified tree or with a config beyond "

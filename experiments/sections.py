@@ -169,6 +169,32 @@ def improvement_rows(last: dict[str, dict[str, list[float]]]) -> list[dict[str, 
     return rows
 
 
+def claim_pairs() -> list[tuple[str, str]]:
+    """The distinct (X, Y) of ``COMPARISONS``, in order."""
+    return list(dict.fromkeys((x, y) for x, y, _ in COMPARISONS))
+
+
+def dataset_claim_rows(last: dict[str, dict[str, list[float]]], datasets: list[str]
+                       ) -> list[tuple[str, list[dict[str, Any] | None]]]:
+    """Per dataset with results, per ``claim_pairs()``: P(X > Y) on that dataset alone over the
+    seeds both have (at least 2), with its CI and reading; None where they have fewer."""
+    rows = []
+    for d in datasets:
+        cells: list[dict[str, Any] | None] = []
+        for x, y in claim_pairs():
+            a, b = last.get(x, {}).get(d, []), last.get(y, {}).get(d, [])
+            n = min(len(a), len(b))
+            if n < 2:
+                cells.append(None)
+                continue
+            mx, my = score_matrix({d: a[:n]}, [d]), score_matrix({d: b[:n]}, [d])
+            p, lo, hi = probability_of_improvement(mx, my)
+            cells.append({"seeds": n, "p": p, "lo": lo, "hi": hi, "reading": reading(lo, hi)})
+        if any(c is not None for c in cells):
+            rows.append((d, cells))
+    return rows
+
+
 def budget_rows(runs: list[Run]) -> list[tuple[str, str, str, str]]:
     """Per algorithm with runs: (algo, gradient steps trained, its published budget, fraction).
     The published budget is the algorithm's default config (the recipe: the `paper` schedule);

@@ -18,7 +18,8 @@ from curatedrl.experiments import published
 from curatedrl.experiments.admission import shown_path
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.experiments.sections import SOURCE, Section, aggregate_rows, env_groups, \
-    budget_lines, compute_lines, group_average, improvement_rows
+    budget_lines, claim_pairs, compute_lines, dataset_claim_rows, group_average, \
+    improvement_rows
 from curatedrl.run.rundir import atomic_write_text
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std
 
@@ -110,6 +111,21 @@ def improvement_table(sec: Section) -> list[str]:
                                               ("reading", "text")], rows)
 
 
+def dataset_claim_table(sec: Section) -> list[str]:
+    rows = []
+    for d, cells in dataset_claim_rows(sec.last, sec.datasets):
+        rows.append([(d, escape(dataset_slug(d)))] + [
+            ("", "—") if c is None else
+            (f"{c['p']:.6f}", f"{c['p']:.2f} [{c['lo']:.2f}, {c['hi']:.2f}]" +
+             {"X higher": " X", "Y higher": " Y"}.get(c["reading"], "")) for c in cells])
+    if not rows:
+        return []
+    return ["<p>Per dataset: P(X &gt; Y) on that dataset alone, with its 95% bootstrap interval; "
+            "X or Y marks an interval that excludes 0.5.</p>"] + _table(
+        f"{sec.slug}-claims-per-dataset",
+        [("dataset", "text")] + [(f"{x} > {y}", "num") for x, y in claim_pairs()], rows)
+
+
 def cell_templates(sec: Section) -> list[str]:
     """Per cell with runs: its runs and the command that reproduces it (shown on click)."""
     out = []
@@ -183,6 +199,7 @@ def section_html(sec: Section, results: Path) -> list[str]:
             "first four rows are the paper's claims; the reading says whether the interval "
             "excludes 0.5.</p>"]
     out += improvement_table(sec)
+    out += dataset_claim_table(sec)
     if sec.excluded:
         out += ["<h3>Runs kept out of these tables</h3>",
                 "<p>Made on other dataset bytes, from a modified tree or with a config beyond "

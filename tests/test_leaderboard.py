@@ -129,3 +129,25 @@ def test_each_section_states_its_compute_counting_a_stacked_process_once(tmp_pat
     assert compute_rows(load_runs(tmp_path)) == [("bc", 1, 0.5), ("td3_bc", 3, 1.0)]
     build(tmp_path, tmp_path / "LB.md", tmp_path / "plots", draw=False)
     assert "1.5 h of run wall time in all" in (tmp_path / "LB.md").read_text()
+
+
+def test_claims_are_also_shown_per_dataset(tmp_path):
+    other = "curatedrl/walker2d/medium-replay-v0"
+    for seed in range(3):
+        write_run(tmp_path, "filtered_bc", seed, 10.0 + seed)
+        write_run(tmp_path, "iw_bc", seed, 20.0 + seed)  # ahead on DS
+        write_run(tmp_path, "filtered_bc", seed, 30.0 + seed, dataset=other)
+        write_run(tmp_path, "iw_bc", seed, 1.0 + 100 * (seed % 2), dataset=other)  # mixed
+    write_run(tmp_path, "bc", 0, 1.0)  # a single seed: no per-dataset P
+    text = build(tmp_path, tmp_path / "LB.md", tmp_path / "plots", draw=False)
+    header = _row(text, "dataset")  # the score table's header comes first
+    claims = [ln for ln in text.splitlines() if ln.startswith("| dataset | iw_bc > filtered_bc")]
+    assert claims == ["| dataset | iw_bc > filtered_bc | filtered_bc > bc | iw_bc_q > sft_q | "
+                      "iw_bc > bc |"]
+    assert header[1:] == list(ALGOS)
+    assert _row(text, dataset_slug(DS))  # score row exists
+    rows = [ln for ln in text.splitlines() if ln.startswith(f"| {dataset_slug(DS)} | 1.00")]
+    assert rows == [f"| {dataset_slug(DS)} | 1.00 [1.00, 1.00] X | — | — | — |"]
+    mixed = [ln for ln in text.splitlines()
+             if ln.startswith(f"| {dataset_slug(other)} | 0.")][0]
+    assert mixed.split(" | ")[1].endswith("]")  # not separated: no mark
