@@ -97,11 +97,12 @@ def check_output_dir(path: Path, what: str) -> None:
     """Refuse a path that cannot be (or become) a writable directory; creates nothing."""
     path = Path(path)
     max_name = _name_max(path)
-    for part in path.parts:
-        if len(os.fsencode(part)) > max_name:
-            raise CuratedRLError(f"{what} {str(path)[:80]!r}...: the name {part[:40]!r}... is "
-                                 f"{len(os.fsencode(part))} bytes long; this filesystem allows "
-                                 f"{max_name}; pick a shorter name")
+    too_long = [p for p in path.parts if len(os.fsencode(p)) > max_name]
+    if too_long:  # the path is shown with each over-long name cut to its first 40 characters
+        shown = str(Path(*[p[:40] + "..." if p in too_long else p for p in path.parts]))
+        raise CuratedRLError(f"{what} {shown!r}: the name {too_long[0][:40]!r}... is "
+                             f"{len(os.fsencode(too_long[0]))} bytes long; this filesystem "
+                             f"allows {max_name}; pick a shorter name")
     if len(os.fsencode(str(path.absolute()))) >= os.pathconf("/", "PC_PATH_MAX"):
         raise CuratedRLError(f"{what} {str(path)[:80]!r}... is longer than the system allows; "
                              f"pick a shorter path")
