@@ -50,30 +50,10 @@ def _datasets_show(args: argparse.Namespace) -> None:
     rows = [("size", dataset_size(args.dataset, ds.metadata.extra)), *ds.summary().items()]
     print(table(rows, ["field", "value"]))
     if args.views:
+        from curatedrl.experiments.tables import views_table
+
         print()
-        print(_views_table(ds))
-
-
-def _views_table(ds) -> str:
-    """One column per distinct view the algorithms' default configs train on."""
-    from curatedrl.algos import ALGOS
-    from curatedrl.experiments.tables import table
-
-    users: dict[str, list[str]] = {}
-    views = {}
-    for name, cls in ALGOS.items():
-        view = cls(cls.config_cls(), ds.metadata.obs_dim, ds.metadata.act_dim).select(ds)
-        users.setdefault(view.description, []).append(name)
-        views.setdefault(view.description, view.summary())
-    fields = list(next(iter(views.values())))[1:]
-    rows = [("used by", *(", ".join(users[v]) for v in views))]
-    rows += [(f, *(_fmt(views[v][f]) for v in views)) for f in fields]
-    return table(rows, ["view", *views])
-
-
-def _fmt(x) -> str:
-    return f"{x:,.3g}" if isinstance(x, float) and abs(x) < 1 else \
-        (f"{x:,.0f}" if isinstance(x, float) else f"{x:,}")
+        print(views_table(ds))
 
 
 THREADS_HELP = ("torch threads of each training process; 0: the machine's cores shared among "
