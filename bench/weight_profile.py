@@ -23,16 +23,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from curatedrl.algos import config_from_dict
-from curatedrl.algos.iw_bc import IWBC, row_log_probs
+from curatedrl.algos.iw_bc import IWBC, episode_weights, row_log_probs
 from curatedrl.datasets import load
 from curatedrl.datasets.buffer import episode_rows, segment_sum
 from curatedrl.errors import CuratedRLError
 from curatedrl.run.checkpoint import load_state
 from curatedrl.run.rundir import read_yaml
+from curatedrl.run.runstate import config_of
 from curatedrl.run.train import resolve_algo
-
-RECORD_KEYS = ("algo", "dataset_hash", "git_commit", "threads")  # config.yaml beyond the config
 
 
 @functools.lru_cache(maxsize=2)
@@ -45,8 +43,9 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 
 
 def episode_weights_of_run(run_dir: Path):
-    """(view, w): the run's episode view and the unnormalised final weight w(τ) of each of its
-    entries (see the module docstring), from the run's config.yaml and checkpoint.pt."""
+    """(view, w): the run's episode view and the final weight w(τ) of each of its entries (see
+    the module docstring; normalised over the view's distinct episodes, the training loss's
+    formula), from the run's config.yaml and checkpoint.pt."""
     run_dir = Path(run_dir)
     for name in ("config.yaml", "checkpoint.pt"):
         if not (run_dir / name).exists():
@@ -57,8 +56,7 @@ def episode_weights_of_run(run_dir: Path):
     if not issubclass(cls, IWBC):
         raise CuratedRLError(f"{run_dir} is a {resolved.get('algo')} run; the weight profile "
                              f"needs an iw_bc or iw_bc_q run")
-    cfg = config_from_dict(cls.config_cls,
-                           {k: v for k, v in resolved.items() if k not in RECORD_KEYS})
+    cfg = config_of(cls.config_cls, resolved)
     ds = _load(cfg.dataset)
     if resolved.get("dataset_hash") not in (None, ds.content_hash):
         raise CuratedRLError(f"{cfg.dataset} stored here has content hash {ds.content_hash}, the "
@@ -75,8 +73,7 @@ def episode_weights_of_run(run_dir: Path):
     act = torch.as_tensor(ds.actions)[rows]
     log_q = segment_sum(row_log_probs(agent.q, obs, act).double(), segment, len(uniq))
     log_ref = segment_sum(row_log_probs(agent.ref, obs, act).double(), segment, len(uniq))
-    w = torch.exp(cfg.temperature * (log_q - log_ref) / lengths.double()).clamp(
-        0.0, cfg.weight_clip).numpy()
+    w = episode_weights(log_q, log_ref, lengths, cfg.temperature, cfg.weight_clip).numpy()
     return view, w[inverse]
 
 
@@ -85,18 +82,16 @@ def profile(run_dir: Path) -> dict[str, float | str | int]:
     view, w = episode_weights_of_run(run_dir)
     draws = view.draw_shares()
     mass = draws * w / (draws * w).sum()
-    returns = view.returns
-    r_all = view.dataset.returns
-    upper = returns >= 0.5 * (float(r_all.min()) + float(r_all.max()))
+    plain, weighted = view.summary(), view.summary(mass)
     drawn = draws > 0
-    rho = np.corrcoef(_ranks(w[drawn]), _ranks(returns[drawn]))[0, 1] if drawn.sum() > 1 and \
-        np.ptp(w[drawn]) > 0 else float("nan")
+    rho = np.corrcoef(_ranks(w[drawn]), _ranks(view.returns[drawn]))[0, 1] \
+        if drawn.sum() > 1 and np.ptp(w[drawn]) > 0 else float("nan")
     return {"run": str(run_dir), "view": view.description,
-            "episodes": len(np.unique(view.episodes)),
-            "upper half, draws": float(draws[upper].sum()),
-            "upper half, weighted": float(mass[upper].sum()),
-            "mean return, draws": float(draws @ returns),
-            "mean return, weighted": float(mass @ returns),
+            "episodes": plain["episodes (distinct)"],
+            "upper half, draws": plain["draws with return >= mid-range"],
+            "upper half, weighted": weighted["draws with return >= mid-range"],
+            "mean return, draws": plain["mean return of a draw"],
+            "mean return, weighted": weighted["mean return of a draw"],
             "weight ESS / n": float((draws @ w) ** 2 / (draws @ (w * w))),
             "rank corr(w, return)": float(rho)}
 

@@ -67,13 +67,15 @@ class EpisodeView:
         w = np.ones(len(self.episodes)) if self.weights is None else self.weights
         return w / w.sum()
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, shares: np.ndarray | None = None) -> dict[str, Any]:
         """What a batch drawn from the view holds: the distinct episodes and their steps, their
         returns, the mean return of a drawn episode, and the share of draws whose return is at or
-        above the middle of the whole dataset's return range (the view's "good half")."""
+        above the middle of the whole dataset's return range (the view's "good half").
+        ``shares`` (one per entry, summing to 1) replaces the view's own ``draw_shares()``, e.g.
+        with importance weights folded in."""
         r_all = self.dataset.returns
         mid = 0.5 * (float(r_all.min()) + float(r_all.max()))
-        p = self.draw_shares()
+        p = self.draw_shares() if shares is None else np.asarray(shares, dtype=np.float64)
         distinct = np.unique(self.episodes[p > 0])
         r = self.dataset.returns[distinct]
         return {"view": self.description,

@@ -25,8 +25,8 @@ from curatedrl.experiments.admission import shown_path
 from curatedrl.experiments.cell_config import SCHEDULE_DIR
 from curatedrl.experiments.results import Run
 from curatedrl.experiments.sections import PLOT_DIR, SOURCE, Section, aggregate_rows, \
-    budget_lines, build_sections, claim_pairs, compute_lines, data_flags, dataset_claim_rows, \
-    env_groups, group_average, improvement_rows, reproduce_suite, seed_count
+    budget_lines, build_sections, claim_pairs, claim_text, compute_lines, data_flags, \
+    dataset_claim_rows, env_groups, group_average, improvement_rows, reproduce_suite, seed_count
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std
 from curatedrl.run.rundir import atomic_write_text
 
@@ -75,13 +75,6 @@ def improvement_table(last: dict[str, dict[str, list[float]]]) -> list[str]:
     return lines
 
 
-def _claim_cell(c: dict | None) -> str:
-    if c is None:
-        return "—"
-    mark = {"X higher": " X", "Y higher": " Y"}.get(c["reading"], "")
-    return f"{c['p']:.2f} [{c['lo']:.2f}, {c['hi']:.2f}]{mark}"
-
-
 def dataset_claim_table(last: dict[str, dict[str, list[float]]], datasets: list[str]
                         ) -> list[str]:
     rows = dataset_claim_rows(last, datasets)
@@ -93,7 +86,7 @@ def dataset_claim_table(last: dict[str, dict[str, list[float]]], datasets: list[
              "higher); — fewer than 2 seeds of either.", "",
              "| dataset | " + " | ".join(f"{x} > {y}" for x, y in pairs) + " |",
              "|---" * (len(pairs) + 1) + "|"]
-    lines += [f"| {dataset_slug(d)} | " + " | ".join(_claim_cell(c) for c in cells) + " |"
+    lines += [f"| {dataset_slug(d)} | " + " | ".join(claim_text(c) for c in cells) + " |"
               for d, cells in rows]
     return lines
 

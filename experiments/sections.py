@@ -195,6 +195,15 @@ def dataset_claim_rows(last: dict[str, dict[str, list[float]]], datasets: list[s
     return rows
 
 
+def claim_text(c: dict[str, Any] | None) -> str:
+    """A ``dataset_claim_rows`` cell as text: P [lo, hi], then X or Y where the interval excludes
+    0.5 (that one higher); — without one."""
+    if c is None:
+        return "—"
+    mark = {"X higher": " X", "Y higher": " Y"}.get(c["reading"], "")
+    return f"{c['p']:.2f} [{c['lo']:.2f}, {c['hi']:.2f}]{mark}"
+
+
 def budget_rows(runs: list[Run]) -> list[tuple[str, str, str, str]]:
     """Per algorithm with runs: (algo, gradient steps trained, its published budget, fraction).
     The published budget is the algorithm's default config (the recipe: the `paper` schedule);

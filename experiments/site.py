@@ -18,7 +18,7 @@ from curatedrl.experiments import published
 from curatedrl.experiments.admission import shown_path
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.experiments.sections import SOURCE, Section, aggregate_rows, env_groups, \
-    budget_lines, claim_pairs, compute_lines, dataset_claim_rows, group_average, \
+    budget_lines, claim_pairs, claim_text, compute_lines, dataset_claim_rows, group_average, \
     improvement_rows
 from curatedrl.run.rundir import atomic_write_text
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std
@@ -114,10 +114,8 @@ def improvement_table(sec: Section) -> list[str]:
 def dataset_claim_table(sec: Section) -> list[str]:
     rows = []
     for d, cells in dataset_claim_rows(sec.last, sec.datasets):
-        rows.append([(d, escape(dataset_slug(d)))] + [
-            ("", "—") if c is None else
-            (f"{c['p']:.6f}", f"{c['p']:.2f} [{c['lo']:.2f}, {c['hi']:.2f}]" +
-             {"X higher": " X", "Y higher": " Y"}.get(c["reading"], "")) for c in cells])
+        rows.append([(d, escape(dataset_slug(d)))] +
+                    [("" if c is None else f"{c['p']:.6f}", claim_text(c)) for c in cells])
     if not rows:
         return []
     return ["<p>Per dataset: P(X &gt; Y) on that dataset alone, with its 95% bootstrap interval; "

@@ -12,6 +12,7 @@ from typing import Any
 import torch
 import yaml
 
+from curatedrl.algos import config_from_dict
 from curatedrl.run.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSION, RESUME_FILE,
                                       config_differences, load_state)
 from curatedrl.run.rundir import read_json_object, read_yaml
@@ -25,6 +26,9 @@ class RunInterrupted(KeyboardInterrupt):
     resume it. A KeyboardInterrupt, so code that stops on Ctrl-C still stops."""
 
 
+RECORD_KEYS = ("algo", "dataset_hash", "git_commit", "threads")  # config.yaml beyond the config
+
+
 def resolved_config(algo: str, cfg, dataset_hash: str, threads: int | None = None,
                     commit: str | None = None) -> dict[str, Any]:
     """What config.yaml records: the algorithm's full config, the data's content hash, the code
@@ -34,6 +38,12 @@ def resolved_config(algo: str, cfg, dataset_hash: str, threads: int | None = Non
                 **dataclasses.asdict(cfg)}
     return yaml.safe_load(yaml.safe_dump(
         {k: list(v) if isinstance(v, tuple) else v for k, v in resolved.items()}))
+
+
+def config_of(config_cls, resolved: dict[str, Any]):
+    """The algorithm config a run's config.yaml (``resolved_config``) records."""
+    return config_from_dict(config_cls, {k: v for k, v in resolved.items()
+                                         if k not in RECORD_KEYS})
 
 
 def previous_failure(run_dir: Path) -> int | None:

@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from curatedrl.algos import ALGOS, config_from_dict
-from curatedrl.bench.weight_profile import RECORD_KEYS, episode_weights_of_run, main, profile
+from curatedrl.algos import ALGOS
+from curatedrl.bench.weight_profile import episode_weights_of_run, main, profile
 from curatedrl.datasets import load
 from curatedrl.errors import CuratedRLError
 from curatedrl.run.checkpoint import load_state
 from curatedrl.run.rundir import read_yaml, write_yaml
+from curatedrl.run.runstate import config_of
 from curatedrl.run.train import train
 
 RUN = {"ref_steps": 30, "ref_batch_size": 4, "ref_lr": 1e-3, "steps_per_episode": 2,
@@ -28,21 +29,23 @@ def iw_run(hopper_random_id, tmp_path_factory):
 def test_weights_equal_a_plain_loop_over_each_episode(iw_run, hopper_random_id):
     view, w = episode_weights_of_run(iw_run)
     resolved = read_yaml(iw_run / "config.yaml")
-    cfg = config_from_dict(ALGOS["iw_bc_q"].config_cls,
-                           {k: v for k, v in resolved.items() if k not in RECORD_KEYS})
+    cfg = config_of(ALGOS["iw_bc_q"].config_cls, resolved)
     state = load_state(iw_run / "checkpoint.pt")
     ds = load(hopper_random_id)
     agent = ALGOS["iw_bc_q"](cfg, ds.metadata.obs_dim, ds.metadata.act_dim)
     agent.q.load_state_dict(state["q"])
     agent.ref.load_state_dict(state["ref"])
-    for i, e in enumerate(view.episodes):
+    loop = {}  # unnormalised weight of each distinct episode
+    for e in np.unique(view.episodes):
         s, t = ds.offsets[e], ds.offsets[e + 1]
         obs, act = torch.as_tensor(ds.observations[s:t]), torch.as_tensor(ds.actions[s:t])
         with torch.no_grad():
             gap = (agent.q.log_prob(obs, act).double().sum()
                    - agent.ref.log_prob(obs, act).double().sum()) / (t - s)
-        assert w[i] == pytest.approx(min(float(torch.exp(cfg.temperature * gap)),
-                                         cfg.weight_clip), rel=1e-9)
+        loop[int(e)] = min(float(torch.exp(cfg.temperature * gap)), cfg.weight_clip)
+    total = sum(loop.values())  # normalised over the distinct episodes, as the loss does
+    for i, e in enumerate(view.episodes):
+        assert w[i] == pytest.approx(loop[int(e)] / total, rel=1e-9)
     assert np.ptp(w) > 0  # q moved away from π_ref: the weights are not all equal
 
 
