@@ -25,8 +25,9 @@ from curatedrl.experiments.admission import shown_path
 from curatedrl.experiments.cell_config import SCHEDULE_DIR
 from curatedrl.experiments.results import Run
 from curatedrl.experiments.sections import PLOT_DIR, SOURCE, Section, aggregate_rows, \
-    budget_lines, build_sections, claim_pairs, claim_text, compute_lines, data_flags, \
-    dataset_claim_rows, env_groups, group_average, improvement_rows, reproduce_suite, seed_count
+    budget_lines, build_sections, claim_pairs, claim_text, compute_algos, compute_lines, \
+    data_flags, dataset_claim_rows, dataset_compute_rows, env_groups, group_average, \
+    improvement_rows, reproduce_suite, seed_count
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std
 from curatedrl.run.rundir import atomic_write_text
 
@@ -91,6 +92,18 @@ def dataset_claim_table(last: dict[str, dict[str, list[float]]], datasets: list[
     return lines
 
 
+def dataset_compute_table(runs: list[Run], datasets: list[str]) -> list[str]:
+    rows = dataset_compute_rows(runs, datasets)
+    algos = compute_algos(rows)
+    lines = ["| dataset | runs | run wall time | " +
+             " | ".join(f"{a} (min per run)" for a in algos) + " |",
+             "|---" * (len(algos) + 3) + "|"]
+    lines += [f"| {dataset_slug(d)} | {n} | {hours:.2f} h | " +
+              " | ".join(f"{minutes[a]:.1f}" if a in minutes else "—" for a in algos) + " |"
+              for d, n, hours, minutes in rows]
+    return lines
+
+
 def provenance_lines(runs: list[Run]) -> list[str]:
     commits = sorted({r.final.get("git_commit", "unknown")[:12] for r in runs})
     hardware = sorted({r.final.get("hardware", "unknown") for r in runs})
@@ -145,6 +158,12 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
               "iw-BC(Q) ≥ SFT(Q)); the reading says whether the interval excludes 0.5.", ""]
     lines += improvement_table(last)
     lines += dataset_claim_table(last, datasets)
+    lines += ["", "### Compute per dataset", "",
+              "Run wall time as each run recorded it (final.json), summed per dataset and "
+              "averaged per run of each algorithm; a stacked process counts once, shared among "
+              "its seeds. The hardware line above says on what, and runs that shared the "
+              "machine with other jobs took longer than on idle cores.", ""]
+    lines += dataset_compute_table(runs, datasets)
     if sec.excluded:
         lines += ["", "### Runs kept out of these tables", "",
                   "Made on other dataset bytes, from a modified tree or with a config beyond "

@@ -240,18 +240,45 @@ def budget_lines(runs: list[Run]) -> list[str]:
             "config): " + "; ".join(f"{a} {t} of {p} ({f})" for a, t, p, f in rows)] if rows else []
 
 
+def run_seconds(run: Run) -> float:
+    """A run's share of its process's wall time: a process that trained several seeds
+    (``stacked_seeds`` in its final.json) records its whole wall time in each of them, so each
+    of its runs counts for ``wall_time_s / len(stacked_seeds)``."""
+    return float(run.final.get("wall_time_s", 0.0)) / \
+        max(1, len(run.final.get("stacked_seeds") or [0]))
+
+
 def compute_rows(runs: list[Run]) -> list[tuple[str, int, float]]:
-    """Per algorithm with runs: (algo, runs, hours of run wall time). A process that trained
-    several seeds (``stacked_seeds`` in its final.json) records its whole wall time in each of
-    them, so each of its runs counts for ``wall_time_s / len(stacked_seeds)``."""
+    """Per algorithm with runs: (algo, runs, hours of run wall time summed by ``run_seconds``)."""
     rows = []
     for algo in ALGOS:
         mine = [r for r in runs if r.algo == algo]
         if mine:
-            seconds = sum(float(r.final.get("wall_time_s", 0.0)) /
-                          max(1, len(r.final.get("stacked_seeds") or [0])) for r in mine)
-            rows.append((algo, len(mine), seconds / 3600.0))
+            rows.append((algo, len(mine), sum(run_seconds(r) for r in mine) / 3600.0))
     return rows
+
+
+def dataset_compute_rows(runs: list[Run], datasets: list[str]
+                         ) -> list[tuple[str, int, float, dict[str, float]]]:
+    """Per dataset with runs: (dataset, runs, hours of run wall time, {algo: mean minutes per
+    run} over the algorithms with runs there), from ``run_seconds``."""
+    rows = []
+    for d in datasets:
+        mine = [r for r in runs if r.dataset == d]
+        if not mine:
+            continue
+        minutes = {}
+        for algo in ALGOS:
+            theirs = [run_seconds(r) for r in mine if r.algo == algo]
+            if theirs:
+                minutes[algo] = sum(theirs) / len(theirs) / 60.0
+        rows.append((d, len(mine), sum(run_seconds(r) for r in mine) / 3600.0, minutes))
+    return rows
+
+
+def compute_algos(rows: list[tuple[str, int, float, dict[str, float]]]) -> list[str]:
+    """The algorithms of ``dataset_compute_rows`` with runs on any dataset, in registry order."""
+    return [a for a in ALGOS if any(a in minutes for *_, minutes in rows)]
 
 
 def compute_lines(runs: list[Run]) -> list[str]:

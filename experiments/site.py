@@ -18,8 +18,8 @@ from curatedrl.experiments import published
 from curatedrl.experiments.admission import shown_path
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.experiments.sections import SOURCE, Section, aggregate_rows, env_groups, \
-    budget_lines, claim_pairs, claim_text, compute_lines, dataset_claim_rows, group_average, \
-    improvement_rows
+    budget_lines, claim_pairs, claim_text, compute_algos, compute_lines, dataset_claim_rows, \
+    dataset_compute_rows, group_average, improvement_rows
 from curatedrl.run.rundir import atomic_write_text
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std
 
@@ -124,6 +124,18 @@ def dataset_claim_table(sec: Section) -> list[str]:
         [("dataset", "text")] + [(f"{x} > {y}", "num") for x, y in claim_pairs()], rows)
 
 
+def dataset_compute_table(sec: Section) -> list[str]:
+    rows = dataset_compute_rows(sec.runs, sec.datasets)
+    algos = compute_algos(rows)
+    html = [[(d, escape(dataset_slug(d))), (str(n), str(n)),
+             (f"{hours:.6f}", f"{hours:.2f} h")] +
+            [(f"{minutes[a]:.6f}" if a in minutes else "", _num(minutes.get(a)))
+             for a in algos] for d, n, hours, minutes in rows]
+    return _table(f"{sec.slug}-compute", [("dataset", "text"), ("runs", "num"),
+                                          ("run wall time", "num")] +
+                  [(f"{a} (min per run)", "num") for a in algos], html)
+
+
 def cell_templates(sec: Section) -> list[str]:
     """Per cell with runs: its runs and the command that reproduces it (shown on click)."""
     out = []
@@ -198,6 +210,10 @@ def section_html(sec: Section, results: Path) -> list[str]:
             "excludes 0.5.</p>"]
     out += improvement_table(sec)
     out += dataset_claim_table(sec)
+    out += ["<h3>Compute per dataset</h3>",
+            "<p>Run wall time as each run recorded it, summed per dataset and averaged per run "
+            "of each algorithm; a stacked process counts once, shared among its seeds.</p>"]
+    out += dataset_compute_table(sec)
     if sec.excluded:
         out += ["<h3>Runs kept out of these tables</h3>",
                 "<p>Made on other dataset bytes, from a modified tree or with a config beyond "

@@ -11,7 +11,8 @@ import pytest
 from curatedrl.algos import ALGOS
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.experiments.leaderboard import build
-from curatedrl.experiments.sections import budget_rows, compute_rows, suite_datasets
+from curatedrl.experiments.sections import budget_rows, compute_rows, dataset_compute_rows, \
+    suite_datasets
 from curatedrl.experiments.plots import learning_curves
 from curatedrl.experiments.results import load_runs
 from curatedrl.experiments.stats import full_seed_datasets, iqm_with_ci, \
@@ -129,6 +130,25 @@ def test_each_section_states_its_compute_counting_a_stacked_process_once(tmp_pat
     assert compute_rows(load_runs(tmp_path)) == [("bc", 1, 0.5), ("td3_bc", 3, 1.0)]
     build(tmp_path, tmp_path / "LB.md", tmp_path / "plots", draw=False)
     assert "1.5 h of run wall time in all" in (tmp_path / "LB.md").read_text()
+
+
+def test_compute_per_dataset_sums_each_dataset_and_averages_each_algorithm(tmp_path):
+    other = "curatedrl/walker2d/medium-replay-v0"
+    for seed in range(3):  # stacked: 3600 s shared by three seeds
+        write_run(tmp_path, "td3_bc", seed, 10.0,
+                  final={"wall_time_s": 3600.0, "stacked_seeds": [0, 1, 2]})
+    write_run(tmp_path, "bc", 0, 5.0, final={"wall_time_s": 60.0})
+    write_run(tmp_path, "bc", 1, 5.0, final={"wall_time_s": 180.0})
+    write_run(tmp_path, "bc", 0, 5.0, dataset=other, final={"wall_time_s": 720.0})
+    rows = dataset_compute_rows(load_runs(tmp_path), [DS, "curatedrl/halfcheetah/medium-v0", other])
+    assert rows == [(DS, 5, pytest.approx(3840.0 / 3600.0),
+                     {"bc": pytest.approx(2.0), "td3_bc": pytest.approx(20.0)}),
+                    (other, 1, pytest.approx(0.2), {"bc": pytest.approx(12.0)})]  # none: no row
+    build(tmp_path, tmp_path / "LB.md", tmp_path / "plots", draw=False, site=True)
+    text = (tmp_path / "LB.md").read_text()
+    assert f"| {dataset_slug(DS)} | 5 | 1.07 h | 2.0 | 20.0 |" in text
+    assert f"| {dataset_slug(other)} | 1 | 0.20 h | 12.0 | — |" in text
+    assert "Compute per dataset" in (tmp_path / "plots" / "index.html").read_text()
 
 
 def test_claims_are_also_shown_per_dataset(tmp_path):
