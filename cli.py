@@ -493,7 +493,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schedule", default="paper",
                    help="a schedule of experiments/configs/schedules/ by name (paper: the "
                         "algorithms' published defaults, a GPU's work; cpu, paper-sampled, "
-                        "baselines-30k: for 2 CPU cores, their comments say what they change) or "
+                        "paper-sampled-k32, baselines-30k: for 2 CPU cores, their comments say "
+                        "what they change) or "
                         "a schedule YAML file (default paper)")
     p.add_argument("--data", choices=["curatedrl", "d4rl", "minari"], default="curatedrl",
                    help="the data the suite's cells train on: the project's datasets, D4RL's "

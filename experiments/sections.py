@@ -29,7 +29,8 @@ COMPARISONS = [("iw_bc", "filtered_bc", None), ("filtered_bc", "bc", "medium-rep
 PLOT_DIR = Path("docs") / "leaderboard"
 
 
-FIRST = ("paper", "paper-sampled")  # sections shown first: the paper's protocol, then its CPU form
+# sections shown first: the paper's protocol, then its CPU form, then that form at k = 32
+FIRST = ("paper", "paper-sampled", "paper-sampled-k32")
 
 
 SOURCE = "curatedrl"  # the default data source (results/<schedule>/curatedrl/...): our datasets
