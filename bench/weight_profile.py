@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -42,10 +43,9 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return np.argsort(np.argsort(x)).astype(np.float64)
 
 
-def episode_weights_of_run(run_dir: Path):
-    """(view, w): the run's episode view and the final weight w(τ) of each of its entries (see
-    the module docstring; normalised over the view's distinct episodes, the training loss's
-    formula), from the run's config.yaml and checkpoint.pt."""
+def check_run(run_dir: Path) -> tuple[type[IWBC], dict]:
+    """(algorithm class, resolved config) of a finished iw_bc / iw_bc_q run, or a one-line
+    CuratedRLError naming what is missing (cheap: nothing is loaded but config.yaml)."""
     run_dir = Path(run_dir)
     for name in ("config.yaml", "checkpoint.pt"):
         if not (run_dir / name).exists():
@@ -56,6 +56,15 @@ def episode_weights_of_run(run_dir: Path):
     if not issubclass(cls, IWBC):
         raise CuratedRLError(f"{run_dir} is a {resolved.get('algo')} run; the weight profile "
                              f"needs an iw_bc or iw_bc_q run")
+    return cls, resolved
+
+
+def episode_weights_of_run(run_dir: Path):
+    """(view, w): the run's episode view and the final weight w(τ) of each of its entries (see
+    the module docstring; normalised over the view's distinct episodes, the training loss's
+    formula), from the run's config.yaml and checkpoint.pt."""
+    run_dir = Path(run_dir)
+    cls, resolved = check_run(run_dir)
     cfg = config_of(cls.config_cls, resolved)
     ds = _load(cfg.dataset)
     if resolved.get("dataset_hash") not in (None, ds.content_hash):
@@ -108,9 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     from curatedrl.experiments.tables import table
 
+    try:
+        for run in args.runs:  # every run checked before the first (slow) profile
+            check_run(run)
+        outs = [profile(run) for run in args.runs]
+    except CuratedRLError as exc:
+        print(f"weight_profile: error: {exc}", file=sys.stderr)
+        return 2
     rows = []
-    for run in args.runs:
-        out = profile(run)
+    for out in outs:
         rows.append([out["run"], out["view"], out["episodes"],
                      f"{out['upper half, draws']:.3f}", f"{out['upper half, weighted']:.3f}",
                      f"{out['mean return, draws']:,.0f}", f"{out['mean return, weighted']:,.0f}",

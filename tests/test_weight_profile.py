@@ -74,3 +74,19 @@ def test_a_run_that_is_not_iw_bc_or_not_finished_is_refused(iw_run, tmp_path):
     write_yaml(tmp_path / "config.yaml", {**read_yaml(iw_run / "config.yaml"), "algo": "sft_q"})
     with pytest.raises(CuratedRLError, match="is a sft_q run; the weight profile needs"):
         profile(tmp_path)
+
+
+def test_the_command_checks_every_run_before_the_first_profile(
+        iw_run, tmp_path, capsys, monkeypatch):
+    import curatedrl.bench.weight_profile as wp
+
+    def no_profile(run):
+        raise AssertionError("profiled before every run was checked")
+
+    monkeypatch.setattr(wp, "profile", no_profile)
+    assert main([str(iw_run), str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.strip().splitlines() == [
+        f"weight_profile: error: {tmp_path} has no config.yaml: give the directory of a "
+        f"finished iw_bc or iw_bc_q run"]
