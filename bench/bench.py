@@ -113,8 +113,9 @@ def bench_device(device: str | None) -> str:
 def _figure(name: str, quick: bool, dataset: str, device: str) -> list[str]:
     from curatedrl.datasets import load
 
-    if name == "generation":
-        return [bench_generation(steps=2_000 if quick else 20_000)]
+    if name == "generation":  # a 64-64 tanh policy and a 256-256 relu one
+        return [bench_generation(env, steps=2_000 if quick else 20_000)
+                for env in ("hopper", "halfcheetah")]
     if name == "load":
         return [bench_load(steps=20_000 if quick else 1_000_000)]
     ds = load(dataset)

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, safe_open, save_file
 
+from curatedrl.datasets import exact_mlp
+
 POLICY_DIR = Path(__file__).resolve().parents[1] / "policies"
 OBS_CLIP = 10.0  # VecNormalize's default clip
 OBS_EPS = 1e-8
@@ -53,34 +55,36 @@ class BehaviourPolicy:
 
     def __init__(self, path: str | Path, stochastic: bool = False, seed: int = 0):
         self.path = Path(path)
-        t = {k: v.to(torch.float32) for k, v in load_file(str(self.path)).items()}
+        t = {k: v.to(torch.float64).numpy() for k, v in load_file(str(self.path)).items()}
         meta = checkpoint_metadata(self.path)
         self.env_id = meta["env_id"]
         self.step = int(meta["step"])
-        self.activation = {"relu": torch.relu, "tanh": torch.tanh}[meta.get("activation", "relu")]
-        self.obs_mean, self.obs_var = t["obs_mean"], t["obs_var"]
+        self.activation = meta.get("activation", "relu")
+        if self.activation not in exact_mlp.ACTIVATIONS:
+            raise ValueError(f"{self.path}: unknown activation {self.activation!r} "
+                             f"(known: {', '.join(exact_mlp.ACTIVATIONS)})")
+        self.obs_scale = np.sqrt(t["obs_var"] + OBS_EPS)
+        self.obs_mean = t["obs_mean"]
         n_layers = len([k for k in t if k.startswith("layer") and k.endswith(".weight")])
         self.layers = [(t[f"layer{i}.weight"], t[f"layer{i}.bias"]) for i in range(n_layers)]
-        self.log_std = t["log_std"]
+        self.std = exact_mlp.exp(t["log_std"])
         self.stochastic = stochastic
         self.rng = np.random.default_rng(seed)
 
-    @torch.no_grad()
+    def mean64(self, obs: np.ndarray) -> np.ndarray:
+        """The Gaussian's mean in float64, the same bits on every CPU (``exact_mlp``)."""
+        x = np.asarray(obs, dtype=np.float32).astype(np.float64)
+        x = np.clip((x - self.obs_mean) / self.obs_scale, -OBS_CLIP, OBS_CLIP)
+        return exact_mlp.mlp(x, self.layers, self.activation)
+
     def mean(self, obs: np.ndarray) -> np.ndarray:
-        x = torch.as_tensor(np.asarray(obs, dtype=np.float32))
-        x = ((x - self.obs_mean) / torch.sqrt(self.obs_var + OBS_EPS)).clamp(-OBS_CLIP, OBS_CLIP)
-        for i, (w, b) in enumerate(self.layers):
-            x = torch.nn.functional.linear(x, w, b)
-            if i < len(self.layers) - 1:
-                x = self.activation(x)
-        return x.numpy()
+        return self.mean64(obs).astype(np.float32)
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
-        mu = self.mean(obs)
-        if not self.stochastic:
-            return mu
-        std = np.exp(self.log_std.numpy())
-        return mu + std * self.rng.standard_normal(mu.shape).astype(np.float32)
+        mu = self.mean64(obs)
+        if self.stochastic:
+            mu = mu + self.std * self.rng.standard_normal(mu.shape)
+        return mu.astype(np.float32)
 
 
 def env_dir(env_key: str, root: Path = POLICY_DIR) -> Path:

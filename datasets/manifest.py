@@ -1,8 +1,11 @@
 """The committed manifest of the project's generated datasets (``datasets/manifest.json``).
 
 One entry per dataset id the suite generates (every size): its content hash, size, episode and
-step counts and reference scores, plus the versions of the data stack that made them. The
-generator checks what it writes against it; the leaderboard keeps runs on other bytes apart.
+step counts and reference scores, plus the versions of the data stack that made them, and the
+content hashes an earlier generator wrote for the same dataset (``earlier_hashes``; same
+policies, seeds and sizes, other bytes; docs/datasets.md). The generator checks what it writes
+against the current hash; the leaderboard averages runs on current or earlier bytes (and says how
+many are on earlier ones) and keeps runs on any other bytes apart.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ def expected(dataset_id: str, path: Path = MANIFEST_PATH) -> dict[str, Any] | No
 def expected_hash(dataset_id: str, path: Path = MANIFEST_PATH) -> str | None:
     entry = expected(dataset_id, path)
     return None if entry is None else entry["content_hash"]
+
+
+def earlier_hashes(dataset_id: str, path: Path = MANIFEST_PATH) -> list[str]:
+    """Content hashes an earlier generator wrote for ``dataset_id`` (the same policies, seeds
+    and sizes; other bytes): runs trained on them are still runs on this dataset."""
+    entry = expected(dataset_id, path)
+    return [] if entry is None else list(entry.get("earlier_hashes", []))
 
 
 def check(ds: Any, path: Path = MANIFEST_PATH) -> str | None:
@@ -73,6 +83,7 @@ def write_manifest(ids: list[str], path: Path = MANIFEST_PATH) -> dict[str, Any]
 
     from tqdm.auto import tqdm
 
+    old = load_manifest(path)["datasets"]
     datasets, versions = {}, None
     for did in tqdm(ids, desc="datasets hashed", unit="dataset", leave=False):
         ds = load(did)
@@ -82,6 +93,11 @@ def write_manifest(ids: list[str], path: Path = MANIFEST_PATH) -> dict[str, Any]
                                  f"regenerate them on one stack (datasets generate --force)")
         versions = made if made is not None else versions
         datasets[did] = entry(ds)
+        before = old.get(did, {})
+        earlier = [*before.get("earlier_hashes", []), before.get("content_hash")]
+        earlier = [h for h in dict.fromkeys(earlier) if h and h != ds.content_hash]
+        if earlier:
+            datasets[did]["earlier_hashes"] = earlier
     out = {"versions": versions or data_versions(), "datasets": datasets}
     tmp = Path(path).with_suffix(".tmp")
     tmp.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")

@@ -24,6 +24,19 @@ the mean return of 100 uniform-random episodes, ``ref_max_score`` that of 100 ep
 expert policy (stochastic actions, as in its data); both are in every tier's metadata, with the
 versions of the data stack that made it (``constraints.txt`` pins them). Everything is seeded:
 the same seed and stack give the same content hash, which ``datasets/manifest.json`` records.
+
+The same bytes on every CPU: the behaviour policies' forward pass is ``datasets/exact_mlp.py``
+(IEEE double ``+ - * /`` in a fixed order, no BLAS, its own ``exp`` and ``tanh``; a test checks
+it bit for bit against the scalar computation). The first generator ran the policies in torch
+float32, whose matrix products and ``tanh`` follow the kernels the CPU dispatches to: its
+manifest, made on an AMD EPYC, did not hold on an Intel Xeon (AVX-512) with the same pinned
+stack. Every policy-driven dataset checked had other bytes there (8 tiny ones of the 3 envs,
+and hopper medium-expert full), the ``random`` tier matched, and pinning MKL's, oneDNN's and
+ATen's code paths (``MKL_CBWR``, ``ONEDNN_MAX_CPU_ISA``, ``ATEN_CPU_CAPABILITY``) did not
+bring the bytes back. The manifest keeps those first hashes as ``earlier_hashes``: the same
+policies, seeds and sizes, so runs trained on them count as runs on the dataset (the leaderboard
+averages them and says how many; a sweep does not rerun them), but they regenerate only on the
+CPU type that made them.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 A run belongs to a schedule's tables only if it was made by that schedule: its resolved config
 equals the schedule's overrides + the per-dataset config + the algorithm's defaults (seed,
 dataset and the machine-dependent fields aside), its code commit is clean (no ``-dirty``), and
-its dataset content hash is the manifest's (for the project's generated data) or, for data the
-manifest does not know, the hash that most runs of that dataset id used. Anything else is
-listed, one line per run, and never averaged with the rest.
+its dataset content hash is the manifest's (for the project's generated data; or one of the
+``earlier_hashes`` the manifest keeps for the same dataset, counted apart in ``Verdict.earlier``)
+or, for data the manifest does not know, the hash that most runs of that dataset id used.
+Anything else is listed, one line per run, and never averaged with the rest.
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ def check_export(run_dir: Path, schedule_name: str) -> None:
 class Verdict:
     admitted: list  # runs that enter the tables
     excluded: list[tuple[Any, str]]  # (run, one-line reason)
+    earlier: list = dataclasses.field(default_factory=list)  # admitted, on earlier bytes
 
 
 def run_dir(results: Path, run) -> Path:
@@ -134,39 +136,48 @@ def _config(results: Path, run) -> dict[str, Any] | None:
 
 
 def admit(runs: list, results: Path,
-          expected_hash: Callable[[str], str | None] | None = None) -> Verdict:
+          expected_hash: Callable[[str], str | None] | None = None,
+          earlier_hashes: Callable[[str], list[str]] | None = None) -> Verdict:
     """Split one section's runs into those its tables average and those they list apart."""
     if expected_hash is None:
         from curatedrl.datasets.manifest import expected_hash
+    if earlier_hashes is None:
+        from curatedrl.datasets.manifest import earlier_hashes
     excluded: list[tuple[Any, str]] = []
-    kept = []
+    kept, earlier = [], []
     for run in runs:
         reason = None
         if is_dirty(run.final.get("git_commit")):
             reason = "made from a modified tree (commit ends in -dirty)"
-        want = expected_hash(run.dataset)
-        if reason is None and want is not None and run.final.get("dataset_hash") != want:
-            reason = (f"dataset hash {run.final.get('dataset_hash')} is not the manifest's "
-                      f"{want}")
+        want, h = expected_hash(run.dataset), run.final.get("dataset_hash")
+        old = want is not None and h != want and h in earlier_hashes(run.dataset)
+        if reason is None and want is not None and h != want and not old:
+            reason = f"dataset hash {h} is not the manifest's {want}"
         schedule = registered(run.schedule)
         config = _config(results, run) if schedule is not None else None
         if reason is None and config is not None:
             drift = config_drift(config, schedule)
             if drift:
                 reason = f"config differs from schedule {run.schedule}: " + "; ".join(drift)
-        (excluded.append((run, reason)) if reason else kept.append(run))
+        if reason:
+            excluded.append((run, reason))
+        else:
+            kept.append(run)
+            earlier += [run] if old else []
     # data the manifest does not know: one content hash per dataset id (the most common one)
-    counts = Counter((r.dataset, r.final.get("dataset_hash")) for r in kept)
+    unknown = [r for r in kept if expected_hash(r.dataset) is None]
+    counts = Counter((r.dataset, r.final.get("dataset_hash")) for r in unknown)
     best: dict[str, Any] = {}
     for (dataset, h), _ in sorted(counts.items(), key=lambda kv: (kv[0][0], -kv[1],
                                                                   str(kv[0][1]))):
         best.setdefault(dataset, h)
     admitted = []
     for run in kept:
-        h, top = run.final.get("dataset_hash"), best[run.dataset]
+        h = run.final.get("dataset_hash")
+        top = best.get(run.dataset, h)  # manifest data: checked above
         if h != top:
             excluded.append((run, f"dataset hash {h} differs from {top}, the hash of "
                                   f"{counts[(run.dataset, top)]} other runs of this dataset"))
         else:
             admitted.append(run)
-    return Verdict(admitted, excluded)
+    return Verdict(admitted, excluded, earlier)

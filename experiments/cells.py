@@ -49,6 +49,16 @@ def data_hashes(datasets: list[str]) -> dict[str, tuple[str | None, str]]:
     return out
 
 
+def _earlier(old: dict[str, Any], expected: dict[str, Any]) -> bool:
+    """``old`` was trained on an earlier generation of the manifest dataset ``expected`` uses
+    (the manifest's ``earlier_hashes``): the same cell, not a changed one."""
+    from curatedrl.datasets.manifest import earlier_hashes, expected_hash
+
+    did = str(expected.get("dataset"))
+    return (expected.get("dataset_hash") == expected_hash(did)
+            and old.get("dataset_hash") in earlier_hashes(did))
+
+
 def _threads_of(final: dict[str, Any] | None) -> int | None:
     match = re.search(r"torch threads (\d+)", str((final or {}).get("hardware", "")))
     return (final or {}).get("threads") or (int(match.group(1)) if match else None)
@@ -61,7 +71,8 @@ def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] 
     A key that ``folder``'s config.yaml lacks (a config field added since it was written) counts
     as equal when ``expected`` holds the field's default (``defaults``): fields are added with
     the default that keeps the old behaviour. A ``dataset_hash`` of None in ``expected`` (the
-    data is not here and no manifest names it) is not compared."""
+    data is not here and no manifest names it) is not compared; one of the manifest's
+    ``earlier_hashes`` counts as the manifest's dataset (as on the leaderboard)."""
     folder = Path(folder)
     final_path, config_path = folder / "final.json", folder / "config.yaml"
     final = None
@@ -83,8 +94,8 @@ def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] 
         for key, value in (defaults or {}).items():
             if key not in old and expected.get(key) == value:
                 old[key] = value
-        if expected.get("dataset_hash") is None:
-            old = {**old, "dataset_hash": None}
+        if expected.get("dataset_hash") is None or _earlier(old, expected):
+            old = {**old, "dataset_hash": expected.get("dataset_hash")}
         diff = config_differences(old, expected)
         if diff:
             return "changed", "config changed: " + "; ".join(diff)

@@ -48,6 +48,7 @@ class Section:
     runs: list[Run]  # the runs the tables average
     excluded: list[tuple[Run, str]]  # runs listed apart, with the reason
     datasets: list[str]
+    earlier: list[Run] = field(default_factory=list)  # of ``runs``: on earlier dataset bytes
     last: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     best: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     plots: list[tuple[str, Path]] = field(default_factory=list)
@@ -282,6 +283,18 @@ def compute_algos(rows: list[tuple[str, int, float, dict[str, float]]]) -> list[
     return [a for a in ALGOS if any(a in minutes for *_, minutes in rows)]
 
 
+def data_lines(sec: Section) -> list[str]:
+    """One line when some averaged runs were trained on an earlier generation of their data."""
+    if not sec.earlier:
+        return []
+    return [f"- data: {len(sec.earlier)} of these {len(sec.runs)} runs were trained on an "
+            f"earlier generation of their datasets (the content hashes datasets/manifest.json "
+            f"keeps as `earlier_hashes`: the same behaviour policies, seeds and sizes, other "
+            f"bytes; the v1 generator's policy forward depended on the CPU, so those bytes "
+            f"regenerate only on the CPU type that made them; docs/datasets.md), the others "
+            f"on the current ones"]
+
+
 def compute_lines(runs: list[Run]) -> list[str]:
     rows = compute_rows(runs)
     if not rows:
@@ -293,14 +306,15 @@ def compute_lines(runs: list[Run]) -> list[str]:
 
 
 def make_section(schedule: str, source: str, runs: list[Run], results: Path, plot_dir: Path,
-                 draw: bool, expected_hash: Callable[[str], str | None] | None = None
-                 ) -> Section:
+                 draw: bool, expected_hash: Callable[[str], str | None] | None = None,
+                 earlier_hashes: Callable[[str], list[str]] | None = None) -> Section:
     from curatedrl.experiments.plots import write_plots
 
-    verdict = admit(runs, results, expected_hash)
+    verdict = admit(runs, results, expected_hash, earlier_hashes)
     datasets = suite_datasets(source)
     datasets += sorted({r.dataset for r in runs} - set(datasets))
-    sec = Section(schedule, source, verdict.admitted, verdict.excluded, datasets)
+    sec = Section(schedule, source, verdict.admitted, verdict.excluded, datasets,
+                  earlier=verdict.earlier)
     sec.last = _scores(sec.runs, "normalized_score_last")
     sec.best = _scores(sec.runs, "normalized_score_best")
     sec.plots = write_plots(sec.slug, sec.title, sec.runs, datasets, sec.last, plot_dir, draw)
@@ -323,9 +337,11 @@ def reproduce_suite(runs: list[Run]) -> str:
 
 def build_sections(results: Path = Path("results"), plot_dir: Path = PLOT_DIR,
                    draw: bool = True,
-                   expected_hash: Callable[[str], str | None] | None = None) -> list[Section]:
+                   expected_hash: Callable[[str], str | None] | None = None,
+                   earlier_hashes: Callable[[str], list[str]] | None = None) -> list[Section]:
     runs = load_runs(results)
     keys = sorted({section_key(r) for r in runs}, key=section_order)
     return [make_section(schedule, source, [r for r in runs if section_key(r) == (schedule,
                                                                                   source)],
-                         results, plot_dir, draw, expected_hash) for schedule, source in keys]
+                         results, plot_dir, draw, expected_hash, earlier_hashes)
+            for schedule, source in keys]

@@ -18,8 +18,8 @@ from curatedrl.experiments import published
 from curatedrl.experiments.admission import shown_path
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.experiments.sections import SOURCE, Section, aggregate_rows, env_groups, \
-    budget_lines, claim_pairs, claim_text, compute_algos, compute_lines, dataset_claim_rows, \
-    dataset_compute_rows, group_average, improvement_rows
+    budget_lines, claim_pairs, claim_text, compute_algos, compute_lines, data_lines, \
+    dataset_claim_rows, dataset_compute_rows, group_average, improvement_rows
 from curatedrl.run.rundir import atomic_write_text
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std
 
@@ -185,7 +185,7 @@ def section_html(sec: Section, results: Path) -> list[str]:
            f"experiments/configs/schedules/{escape(sec.schedule)}.yaml</a> (its comments say how "
            "it differs from the published recipes).</p>",
            *[f"<p>{escape(line[2:])}.</p>"
-             for line in budget_lines(sec.runs) + compute_lines(sec.runs)],
+             for line in data_lines(sec) + budget_lines(sec.runs) + compute_lines(sec.runs)],
            data_about(sec.source),
            "<h3>Last normalised score</h3>",
            "<p>Final evaluation, mean ± std over seeds (seeds in brackets). Click a column header "

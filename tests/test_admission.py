@@ -13,7 +13,7 @@ from curatedrl.experiments.admission import expected_config
 from curatedrl.experiments.cell_config import load_schedule
 from curatedrl.experiments.leaderboard import build
 from curatedrl.experiments.sweep import Cell, export, sweep
-from curatedrl.datasets.manifest import expected_hash
+from curatedrl.datasets.manifest import earlier_hashes, expected_hash
 from curatedrl.errors import CuratedRLError
 from tests.leaderboard_runs import DS, write_run
 
@@ -59,6 +59,32 @@ def test_runs_off_the_manifest_dirty_or_beyond_the_schedule_are_listed_not_avera
                       (short, "steps: 50 -> 1000"), (odd, "differs from d0")]:
         shown = path.relative_to(tmp_path).as_posix()  # results/... whatever the tree's place
         assert any(f"`{shown}`" in b and why in b for b in bullets), (shown, bullets)
+
+
+def test_runs_on_an_earlier_generation_of_the_data_are_averaged_and_counted(tmp_path):
+    """The manifest's earlier_hashes: same dataset, older bytes; averaged, and the section says
+    how many. A hash that is neither current nor earlier is still listed apart."""
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"datasets": {DS: {"content_hash": "h2",
+                                                      "earlier_hashes": ["h1"]}}}))
+    r = tmp_path / "r"
+    for seed, h in enumerate(["h2", "h1", "h1"]):
+        write_run(r, "bc", seed, 10.0 + seed, config=_config("bc", seed), dataset_hash=h)
+    stray = write_run(r, "bc", 3, 90.0, config=_config("bc", 3), dataset_hash="h0")
+    text = build(r, tmp_path / "LB.md", tmp_path / "plots", draw=False,
+                 expected_hash=lambda d: expected_hash(d, manifest),
+                 earlier_hashes=lambda d: earlier_hashes(d, manifest))
+    assert _row(text, "hopper-medium")[_row(text, "dataset").index("bc")] == "11.0 ± 1.0 (3)"
+    assert "- data: 2 of these 3 runs were trained on an earlier generation" in text
+    listed = text.split("### Runs kept out of these tables")[1]
+    assert f"`{stray.relative_to(tmp_path).as_posix()}`: dataset hash h0 is not the " \
+           f"manifest's h2" in listed
+    no_earlier = build(r, tmp_path / "LB2.md", tmp_path / "plots", draw=False,
+                       expected_hash=lambda d: expected_hash(d, manifest),
+                       earlier_hashes=lambda d: [])
+    assert "earlier generation" not in no_earlier
+    assert _row(no_earlier, "hopper-medium")[_row(text, "dataset").index("bc")] == \
+        "10.0 (1)"
 
 
 def _finished_run(path: Path, **changes) -> Path:

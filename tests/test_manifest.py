@@ -49,6 +49,26 @@ def test_a_mismatch_is_one_line_with_id_hashes_and_versions(monkeypatch, capsys)
     assert code == 0  # already stored and not strict: nothing is checked
 
 
+def test_rewriting_the_manifest_keeps_the_hashes_it_replaces(tmp_path):
+    """A new generator's bytes: the old content hash moves to earlier_hashes (once, in order),
+    so runs trained on it still count as runs on that dataset."""
+    did = dataset_id("hopper", "random", "tiny")
+    generate_env("hopper", size="tiny", tiers=("random",), progress=False)
+    path = tmp_path / "manifest.json"
+    manifest.write_manifest([did], path)
+    now = manifest.expected_hash(did, path)
+    assert manifest.earlier_hashes(did, path) == []
+    data = json.loads(path.read_text())
+    data["datasets"][did].update(content_hash="a" * 16, earlier_hashes=["b" * 16, now])
+    path.write_text(json.dumps(data))
+    manifest.load_manifest.cache_clear()
+    manifest.write_manifest([did], path)
+    assert manifest.expected_hash(did, path) == now
+    assert manifest.earlier_hashes(did, path) == ["b" * 16, "a" * 16]
+    manifest.write_manifest([did], path)  # same bytes again: nothing moves
+    assert manifest.earlier_hashes(did, path) == ["b" * 16, "a" * 16]
+
+
 def test_sizes_have_their_own_ids(capsys):
     ids = all_ids()
     assert len(ids) == len(set(ids)) == len(ENVS) * len(TIERS) * len(SIZES)

@@ -153,3 +153,24 @@ def test_ray_backend_runs_two_cells(hopper_random_id, tmp_path):
         ray.shutdown()
     assert sorted(c.algo for c in out["finished"]) == ["bc", "td3_bc"] and not out["failed"]
     assert len(list((tmp_path / "results").glob("tiny/curatedrl/*/*/seed0/final.json"))) == 2
+
+
+def test_a_cell_trained_on_an_earlier_generation_of_its_data_is_not_rerun(
+        hopper_random_id, tmp_path, monkeypatch):
+    """The manifest's earlier_hashes count as the manifest's dataset, as on the leaderboard; any
+    other hash is a changed cell."""
+    from curatedrl.datasets import manifest
+    from curatedrl.experiments.cells import cell_state
+    from curatedrl.run.rundir import read_yaml
+
+    cell = Cell("bc", hopper_random_id, 0)
+    sweep([cell], {**TINY, "name": "tiny"}, tmp_path / "runs", None, progress=False)
+    run = tmp_path / "runs" / "tiny" / cell.name
+    old = read_yaml(run / "config.yaml")
+    now = {**old, "dataset_hash": "f" * 16}
+    monkeypatch.setattr(manifest, "expected_hash", lambda d, path=None: "f" * 16)
+    monkeypatch.setattr(manifest, "earlier_hashes", lambda d, path=None: [old["dataset_hash"]])
+    assert cell_state(run, now)[0] == "finished"
+    monkeypatch.setattr(manifest, "earlier_hashes", lambda d, path=None: [])
+    state, why = cell_state(run, now)
+    assert state == "changed" and "dataset_hash" in why
