@@ -17,6 +17,7 @@ import torch
 from safetensors.torch import load_file, safe_open, save_file
 
 from curatedrl.datasets import exact_mlp
+from curatedrl.errors import CuratedRLError
 
 POLICY_DIR = Path(__file__).resolve().parents[1] / "policies"
 OBS_CLIP = 10.0  # VecNormalize's default clip
@@ -61,8 +62,8 @@ class BehaviourPolicy:
         self.step = int(meta["step"])
         self.activation = meta.get("activation", "relu")
         if self.activation not in exact_mlp.ACTIVATIONS:
-            raise ValueError(f"{self.path}: unknown activation {self.activation!r} "
-                             f"(known: {', '.join(exact_mlp.ACTIVATIONS)})")
+            raise CuratedRLError(f"{self.path}: unknown activation {self.activation!r} in its "
+                                 f"metadata (known: {', '.join(exact_mlp.ACTIVATIONS)})")
         self.obs_scale = np.sqrt(t["obs_var"] + OBS_EPS)
         self.obs_mean = t["obs_mean"]
         n_layers = len([k for k in t if k.startswith("layer") and k.endswith(".weight")])

@@ -109,3 +109,16 @@ def test_stochastic_policy_is_a_function_of_its_seed():
     a, b, c = (BehaviourPolicy(path, stochastic=True, seed=s) for s in (7, 7, 8))
     assert a(obs).tobytes() == b(obs).tobytes() != c(obs).tobytes()
     assert a(obs).dtype == np.float32
+
+
+def test_a_checkpoint_with_an_unknown_activation_is_refused_in_one_line(tmp_path):
+    from safetensors.torch import load_file
+
+    from curatedrl.datasets.behaviour import save_actor
+    from curatedrl.errors import CuratedRLError
+
+    tensors = load_file(str(list_checkpoints("hopper")[-1]))
+    path = tmp_path / "step_00000001.safetensors"
+    save_actor(path, tensors, "Hopper-v5", 1, activation="gelu")
+    with pytest.raises(CuratedRLError, match="unknown activation 'gelu'.*known: relu, tanh"):
+        BehaviourPolicy(path)
