@@ -44,9 +44,14 @@ def test_weights_equal_a_plain_loop_over_each_episode(iw_run, hopper_random_id):
                    - agent.ref.log_prob(obs, act).double().sum()) / (t - s)
         loop[int(e)] = min(float(torch.exp(cfg.temperature * gap)), cfg.weight_clip)
     total = sum(loop.values())  # normalised over the distinct episodes, as the loss does
+    # Both sides are float32 forward passes over batches of other sizes, whose sums round
+    # differently (by CPU: 1.3e-6 relative in the weights on an Intel Xeon, under 1e-9 on an
+    # AMD EPYC), and the temperature (50) multiplies the log-probability gap's rounding.
+    rel = 2e-5
     for i, e in enumerate(view.episodes):
-        assert w[i] == pytest.approx(loop[int(e)] / total, rel=1e-9)
-    assert np.ptp(w) > 0  # q moved away from π_ref: the weights are not all equal
+        assert w[i] == pytest.approx(loop[int(e)] / total, rel=rel)
+    # q moved away from π_ref: the weights differ between episodes far beyond that tolerance
+    assert np.ptp(w) / np.mean(w) > 100 * rel
 
 
 def test_profile_compares_weighted_mass_with_the_views_draws(iw_run, capsys):
