@@ -287,12 +287,13 @@ def data_lines(sec: Section) -> list[str]:
     """One line when some averaged runs were trained on an earlier generation of their data."""
     if not sec.earlier:
         return []
+    rest = len(sec.runs) - len(sec.earlier)
     return [f"- data: {len(sec.earlier)} of these {len(sec.runs)} runs were trained on an "
             f"earlier generation of their datasets (the content hashes datasets/manifest.json "
             f"keeps as `earlier_hashes`: the same behaviour policies, seeds and sizes, other "
-            f"bytes; the v1 generator's policy forward depended on the CPU, so those bytes "
-            f"regenerate only on the CPU type that made them; docs/datasets.md), the others "
-            f"on the current ones"]
+            f"bytes; the first generator's policy forward pass depended on the CPU, so those "
+            f"bytes regenerate only on the CPU type that made them; docs/datasets.md)"
+            + (f", the other {rest} on the current ones" if rest else "")]
 
 
 def compute_lines(runs: list[Run]) -> list[str]:

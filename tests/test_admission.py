@@ -75,7 +75,9 @@ def test_runs_on_an_earlier_generation_of_the_data_are_averaged_and_counted(tmp_
                  expected_hash=lambda d: expected_hash(d, manifest),
                  earlier_hashes=lambda d: earlier_hashes(d, manifest))
     assert _row(text, "hopper-medium")[_row(text, "dataset").index("bc")] == "11.0 ± 1.0 (3)"
-    assert "- data: 2 of these 3 runs were trained on an earlier generation" in text
+    line = next(ln for ln in text.splitlines() if ln.startswith("- data: "))
+    assert line.startswith("- data: 2 of these 3 runs were trained on an earlier generation")
+    assert line.endswith(", the other 1 on the current ones")
     listed = text.split("### Runs kept out of these tables")[1]
     assert f"`{stray.relative_to(tmp_path).as_posix()}`: dataset hash h0 is not the " \
            f"manifest's h2" in listed
