@@ -206,6 +206,12 @@ def claim_text(c: dict[str, Any] | None) -> str:
     return f"{c['p']:.2f} [{c['lo']:.2f}, {c['hi']:.2f}]{mark}"
 
 
+def percent(x: float) -> str:
+    """A fraction as a percentage: one decimal from 1% up, two significant digits below, so a
+    budget of 550 of 1,000,000 steps reads 0.055% rather than 0.1%."""
+    return f"{x:.1%}" if x >= 0.01 else f"{100 * x:.2g}%"
+
+
 def budget_rows(runs: list[Run]) -> list[tuple[str, str, str, str]]:
     """Per algorithm with runs: (algo, gradient steps trained, its published budget, fraction).
     The published budget is the algorithm's default config (the recipe: the `paper` schedule);
@@ -228,7 +234,7 @@ def budget_rows(runs: list[Run]) -> list[tuple[str, str, str, str]]:
                          int(cfg.get("steps_per_episode", 0) or 0)))
         shown = ", ".join(f"{a:,}" + (f" + {b:,} stage 1" if b else "")
                           for a, b, _ in sorted(trained))
-        frac = ", ".join(f"{(a + b) / (pub[0] + pub[1]):.1%}" +
+        frac = ", ".join(percent((a + b) / (pub[0] + pub[1])) +
                          (f", on {k} sampled steps per episode" if k else "")
                          for a, b, k in sorted(trained))
         rows.append((algo, shown, f"{pub[0]:,}" + (f" + {pub[1]:,} stage 1" if pub[1] else ""),

@@ -112,12 +112,14 @@ def test_committed_leaderboard_is_rebuilt_byte_identical(tmp_path):
 def test_each_section_states_the_steps_trained_and_their_fraction_of_the_published_budget(
         tmp_path):
     write_run(tmp_path, "td3_bc", 0, 10.0, steps=30_000)
+    write_run(tmp_path, "cql", 0, 5.0, steps=550)
     write_run(tmp_path, "iw_bc", 0, 30.0, steps=500,
               config={"steps": 500, "ref_steps": 1000, "steps_per_episode": 8})
     rows = budget_rows(load_runs(tmp_path))
     assert rows == [("iw_bc", "500 + 1,000 stage 1", "2,000 + 10,000 stage 1",
                      "12.5%, on 8 sampled steps per episode"),
-                    ("td3_bc", "30,000", "1,000,000", "3.0%")]
+                    ("td3_bc", "30,000", "1,000,000", "3.0%"),
+                    ("cql", "550", "1,000,000", "0.055%")]
     build(tmp_path, tmp_path / "LB.md", tmp_path / "plots")
     assert ("td3_bc 30,000 of 1,000,000 (3.0%)" in (tmp_path / "LB.md").read_text())
 
