@@ -16,7 +16,7 @@ import torch
 
 from curatedrl.algos.base import BaseConfig, StageOne
 from curatedrl.algos.bc import ActorLearner, BCConfig
-from curatedrl.algos.nll import weighted_episode_nll
+from curatedrl.algos.nll import unique_episode_nll, weighted_episode_nll
 from curatedrl.algos.schedules import warmup_cosine
 from curatedrl.datasets.buffer import DeviceBuffer, EpisodeBatch
 from curatedrl.datasets.episodes import EpisodeDataset
@@ -135,6 +135,9 @@ class FilteredBC(ActorLearner):
 
     def loss(self, batch: EpisodeBatch) -> torch.Tensor:
         weights, step_weights = self.episode_weights(batch)
+        if self.cfg.steps_per_episode == 0 and step_weights is None:  # whole episodes
+            return unique_episode_nll(self.actor.log_prob, batch.observations, batch.actions,
+                                      batch.segment, batch.lengths, batch.episodes, weights)
         lp = self.actor.log_prob(batch.observations, batch.actions)
         return weighted_episode_nll(lp, batch.segment, batch.lengths, weights, step_weights)
 

@@ -1,12 +1,15 @@
 """What a sweep cell is, and whether a run directory (or an exported results folder) holds it.
 
 A cell is identified by the config its run would record in ``config.yaml``: the algorithm's full
-resolved config (schedule, per-dataset file and ``--set`` values applied), the dataset's content
-hash and the torch thread count (``runstate.resolved_config``). A folder counts as that cell
-finished only when its ``config.yaml`` equals that config (the git commit and
-``checkpoint_every`` aside: neither changes results) and its ``final.json`` is a valid finished
-record. Results exported before ``config.yaml`` recorded the thread count carry it in
-``final.json``'s ``hardware`` ("torch threads N").
+resolved config (schedule, per-dataset file and ``--set`` values applied) and the dataset's
+content hash (``runstate.resolved_config``). A folder counts as that cell finished only when its
+``config.yaml`` equals that config (the git commit, ``checkpoint_every`` and the torch thread
+count aside) and its ``final.json`` is a valid finished record. The thread count is how a run was
+executed, not what it is: it changes float reductions (so a *resumed* run must keep it, and an
+unfinished run directory with another count is still "changed"), but a finished run with 1 or 2
+threads is the same cell's draw, so a sweep with ``--threads 2`` skips committed results made
+with ``--threads 1`` (and the reverse) and the leaderboard's reproduce commands need no thread
+count to recognise them.
 
 States: ``finished``; ``failed`` / ``partial`` (same config: the run resumes); ``pending``;
 ``changed`` (another config or other data) and ``damaged`` (an unreadable or ill-typed file):
@@ -97,13 +100,18 @@ def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] 
         if expected.get("dataset_hash") is None or _earlier(old, expected):
             old = {**old, "dataset_hash": expected.get("dataset_hash")}
         diff = config_differences(old, expected)
+        if final is not None and final["status"] == "finished":
+            diff = [d for d in diff if not d.startswith("threads:")]
         if diff:
             return "changed", "config changed: " + "; ".join(diff)
     elif final is not None:
         return "damaged", "final.json without config.yaml"
     if final is not None:
         if final["status"] == "finished":
-            return "finished", "finished with this config"
+            threads = old.get("threads") if config_path.exists() else None
+            other = (f" (trained with {threads} torch threads)"
+                     if threads is not None and threads != expected.get("threads") else "")
+            return "finished", f"finished with this config{other}"
         return "failed", f"failed at step {final.get('failed_step')}; resumes"
     if folder.exists():
         return "partial", "started; resumes from its last checkpoint"

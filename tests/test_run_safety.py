@@ -153,7 +153,8 @@ def test_interrupted_sweep_stops_its_cells_and_keeps_what_finished(hopper_random
 
 # ---- what a cell is -------------------------------------------------------------------------
 
-def test_changed_set_other_data_and_threads_are_not_finished(hopper_random_id, tmp_path, capsys):
+def test_changed_set_and_other_data_are_not_finished_another_thread_count_is(
+        hopper_random_id, tmp_path, capsys):
     root, results = tmp_path / "runs", tmp_path / "results"
     cell = [Cell("bc", hopper_random_id, 0)]
     sweep(cell, TINY, root, results, progress=False, threads=1)
@@ -161,8 +162,15 @@ def test_changed_set_other_data_and_threads_are_not_finished(hopper_random_id, t
     plan = sweep(cell, TINY, root, results, extra={"lr": 0.0001}, threads=1, dry_run=True)
     assert len(plan["todo"]) == 1
     assert "(changed: config changed: lr: 0.001 -> 0.0001)" in capsys.readouterr().out
-    assert sweep(cell, TINY, root, results, threads=2, dry_run=True)["todo"] == cell
-    assert "threads: 1 -> 2" in capsys.readouterr().out
+    # the thread count is how a run executed, not which cell it is: a finished run (or its
+    # exported copy on a fresh clone) made with 1 thread is this cell for a 2-thread sweep
+    assert sweep(cell, TINY, root, results, threads=2, dry_run=True)["todo"] == []
+    assert "1 already finished" in capsys.readouterr().out
+    fresh = tmp_path / "fresh-clone-runs"
+    plan = sweep(cell, TINY, fresh, results, threads=2, dry_run=True, skip_exported=True)
+    assert plan["todo"] == [] and plan["exported"] == cell
+    assert sweep(cell, TINY, fresh, results, threads=2, dry_run=True)["todo"] == cell
+    capsys.readouterr()
     again = sweep(cell, TINY, root, results, extra={"lr": 0.0001}, progress=False, threads=1)
     assert again["finished"] == cell
     exported = results / "tiny" / "curatedrl" / cell[0].name
