@@ -31,6 +31,10 @@ REWARD_SCALE_STEPS = 1000.0  # CORL: rewards · max_episode_steps / (max return 
 class IQLConfig(OfflineRLConfig):
     """IQL. Defaults: the paper's locomotion settings as run by CORL (configs/offline/iql).
 
+    Known difference from CORL's iql.py (float64 lock-step comparison on hopper medium-replay):
+    the Gaussian actor is the suite's shared ``GaussianActor``, whose log σ is clamped to
+    [−5, 2]; CORL's IQL clamps it to [−20, 2]. It matters only where σ < e^−5 ≈ 0.0067.
+
     Attributes:
         steps: gradient steps (paper, CORL: 1,000,000); also the length of the actor's cosine
             learning-rate decay.

@@ -46,7 +46,10 @@ class IWBCConfig(FilteredBCConfig):
         temperature: temp in the weight exponent (paper: 10); 0 gives filtered BC (loss / n).
         ema_decay: decay of q, the moving average of the learner (paper: 0.9).
         weight_clip: upper clamp of episode weights before normalisation (paper: 1000).
-        per_step: weight each step instead of each episode.
+        per_step: weight each step instead of each episode. The step weights are divided by
+            their sum over the batch's REAL steps; the authors' padded code with
+            ``sum_traj=False`` also counts padded positions (at weight 1) in that sum, which
+            makes its weights 1.06-1.10x smaller than these on hopper medium-replay.
         step_weight_clip: upper clamp of per-step weights (paper: 2).
         weight_refresh: 1 (default) computes log q(τ) of every batch episode at every step
             (exact). R > 1 is a cheaper approximation: each episode's log q(τ) is cached and

@@ -11,6 +11,14 @@ Critics have LayerNorm after every hidden ReLU; large batches (1024) and Adam 1e
 normalised with the dataset's mean and std (``normalize_states``; ReBRAC's own code defaults to
 off).
 
+Known differences from CORL's rebrac.py, found by a float64 lock-step comparison on hopper
+medium-replay (kept, so that committed results stay reproducible by this code; each is small):
+- the critics' LayerNorm uses torch's eps 1e-5 (``nn.LayerNorm``'s default), where ReBRAC's flax
+  code uses 1e-6;
+- the actor target is averaged toward the actor *after* this step's Adam update (``polyak``
+  right after ``nets.step("actor_opt")``), where CORL's target lags one step behind.
+With both aligned the two implementations agree step by step.
+
 a_next comes with the batch (``TransitionBatch.next_actions``, the action at the following step
 of the same episode). Steps with no following step in the dataset (last step of an episode) get
 no critic penalty; at terminal steps the term is multiplied by (1 − done) anyway.
