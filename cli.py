@@ -330,6 +330,22 @@ def _bench(args: argparse.Namespace) -> None:
               dataset=args.dataset, device=args.device)
 
 
+def seed_spec(text: str) -> int | list[int]:
+    """``--seeds`` of a sweep: N (seeds 0..N-1), a list ``9,8,7`` or a range ``5-9``."""
+    try:
+        if "," in text:
+            return [int(s) for s in text.split(",")]
+        if "-" in text.strip()[1:]:
+            a, b = (int(s) for s in text.split("-", 1))
+            if a > b:
+                raise ValueError
+            return list(range(a, b + 1))
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not N, a list S1,S2,... or a range A-B "
+                                         f"(A <= B) of seeds") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="curatedrl",
@@ -477,7 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "reads.")
     p.add_argument("--suite", required=True,
                    help="suite from experiments/configs/suites.yaml: paper, baselines or all")
-    p.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per cell (default 5)")
+    p.add_argument("--seeds", type=seed_spec, default=5, metavar="N|S1,S2,...|A-B",
+                   help="N: seeds 0..N-1 per cell; or the seeds themselves, in the order to run "
+                        "them: a list (9,8,7) or a range (5-9) (default 5)")
     p.add_argument("--algo", action="append",
                    help="run only this algorithm (repeatable; any registered algorithm)")
     p.add_argument("--dataset", action="append",

@@ -3,11 +3,12 @@
 A cell is identified by the config its run would record in ``config.yaml``: the algorithm's full
 resolved config (schedule, per-dataset file and ``--set`` values applied) and the dataset's
 content hash (``runstate.resolved_config``). A folder counts as that cell finished only when its
-``config.yaml`` equals that config (the git commit, ``checkpoint_every`` and the torch thread
-count aside) and its ``final.json`` is a valid finished record. The thread count is how a run was
-executed, not what it is: it changes float reductions (so a *resumed* run must keep it, and an
-unfinished run directory with another count is still "changed"), but a finished run with 1 or 2
-threads is the same cell's draw, so a sweep with ``--threads 2`` skips committed results made
+``config.yaml`` equals that config (the git commit, ``checkpoint_every``, and for a finished
+run the torch thread count and the device, aside) and its ``final.json`` is a valid finished
+record. The thread count and the device are how a run was executed, not what it is: they change
+float reductions (so a *resumed* run must keep them, and an unfinished run directory with another
+value is still "changed"), but a finished run with 1 or 2 threads, or on cpu or cuda, is the same
+cell's draw (final.json records both), so a sweep with ``--threads 2`` skips committed results made
 with ``--threads 1`` (and the reverse) and the leaderboard's reproduce commands need no thread
 count to recognise them.
 
@@ -30,6 +31,8 @@ from curatedrl.run.rundir import read_json_object, read_yaml
 from curatedrl.run.schema import config_problem, final_problem
 from curatedrl.errors import CuratedRLError
 
+# How a run executed, not what it is: a finished run with another value is the same cell.
+EXECUTION_KEYS = ("threads", "device")
 REPLACED_DIR = ".replaced"  # under <root>/<schedule>/: run directories of changed cells
 
 
@@ -101,7 +104,7 @@ def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] 
             old = {**old, "dataset_hash": expected.get("dataset_hash")}
         diff = config_differences(old, expected)
         if final is not None and final["status"] == "finished":
-            diff = [d for d in diff if not d.startswith("threads:")]
+            diff = [d for d in diff if d.split(":", 1)[0] not in EXECUTION_KEYS]
         if diff:
             return "changed", "config changed: " + "; ".join(diff)
     elif final is not None:

@@ -74,9 +74,11 @@ def expand(suite_name: str, seeds: int | Iterable[int], algos: list[str] | None 
     algos = algos or spec["algos"]
     for a in algos:
         resolve_algo(a)
-    seeds = range(seeds) if isinstance(seeds, int) else list(seeds)
+    seeds = range(seeds) if isinstance(seeds, int) else list(dict.fromkeys(seeds))
     if not seeds:
         raise CuratedRLError("a sweep needs at least one seed (--seeds N with N >= 1)")
+    if min(seeds) < 0:
+        raise CuratedRLError(f"seeds must be >= 0, got {min(seeds)} in --seeds")
     datasets = list(dict.fromkeys(datasets or spec["datasets"]))
     slugs: dict[str, str] = {}
     for d in datasets:

@@ -170,6 +170,12 @@ def test_changed_set_and_other_data_are_not_finished_another_thread_count_is(
     plan = sweep(cell, TINY, fresh, results, threads=2, dry_run=True, skip_exported=True)
     assert plan["todo"] == [] and plan["exported"] == cell
     assert sweep(cell, TINY, fresh, results, threads=2, dry_run=True)["todo"] == cell
+    # the device too (a cell finished on a lent GPU is that cell for a CPU sweep)
+    exported = results / "tiny" / "curatedrl" / cell[0].name / "config.yaml"
+    exported.write_text(exported.read_text().replace("device: cpu", "device: cuda"))
+    assert "device: cuda" in exported.read_text()
+    plan = sweep(cell, TINY, fresh, results, threads=1, dry_run=True, skip_exported=True)
+    assert plan["todo"] == [] and plan["exported"] == cell
     capsys.readouterr()
     again = sweep(cell, TINY, root, results, extra={"lr": 0.0001}, progress=False, threads=1)
     assert again["finished"] == cell

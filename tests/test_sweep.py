@@ -57,6 +57,20 @@ def test_unknown_suite_schedule_and_algo_are_refused():
         expand("paper", 1, algos=["iw_bcc"])
 
 
+def test_sweep_seeds_as_a_count_a_list_or_a_range():
+    import argparse
+    from curatedrl.cli import seed_spec
+
+    assert seed_spec("3") == 3 and seed_spec("9,8,7") == [9, 8, 7] and seed_spec("5-7") == [5, 6, 7]
+    for bad in ("7-5", "a", "1,x"):
+        with pytest.raises(argparse.ArgumentTypeError, match="not N, a list"):
+            seed_spec(bad)
+    cells = expand("paper", [9, 8, 9], algos=["iw_bc"], datasets=["curatedrl/hopper/medium-v0"])
+    assert [c.seed for c in cells] == [9, 8]  # in the order given, each once
+    with pytest.raises(CuratedRLError, match="seeds must be >= 0"):
+        expand("paper", [3, -1], algos=["iw_bc"])
+
+
 def _sweep_cmd(dataset: str, root: Path, results: Path, schedule: Path) -> list[str]:
     return [sys.executable, "-m", "curatedrl.cli", "sweep", "--suite", "paper", "--algo", "bc",
             "--dataset", dataset, "--seeds", "3", "--schedule", str(schedule), "--root",
