@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # The CPU wheel of torch lies on this machine's disk; a bare `torch` would pull a CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard site-screenshots reliability-doc k-validation clean-venv gpu-wheels gpu-check
+.PHONY: install test test-slow lint demo datasets policies bench reproduce leaderboard site-screenshots reliability-doc k-validation clean-venv gpu-wheels gpu-check gpu-decisive
 SIZE ?= full
 # make reproduce SUITE=paper|baselines|all SEEDS=5 SCHEDULE=paper|cpu [ALGO=name] [WORKERS=N]
 #   [DATA=curatedrl|d4rl|minari] [D4RL_DIR=~/.d4rl/datasets] [MINARI_DIR=dir]
@@ -87,3 +87,6 @@ gpu-check:  ## on a lent CUDA machine: device tests, bench --device cuda, a swee
 
 clean-venv:
 	rm -rf $(VENV)
+
+gpu-decisive:  ## on a lent CUDA machine: decisive-experiment cells for ~9 min, results archived (bench/gpu_decisive.sh)
+	PYTHON=$(PYTHON) GPU_WHEELS=$(GPU_WHEELS) bash bench/gpu_decisive.sh
