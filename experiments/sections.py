@@ -1,8 +1,8 @@
 """The leaderboard's sections: one per (schedule, data source), never mixed, with what every
 table and plot of LEADERBOARD.md (``leaderboard.py``) and of the site (``site.py``) is computed
 from: admitted and excluded runs, scores per algorithm and dataset, group averages, IQM rows,
-the paper's claims as probabilities of improvement, and the training budget of each algorithm.
-Nothing here depends on the clock or the machine."""
+the paper's claims read by the paired rule of ``paired.py``, and the training budget of each
+algorithm. Nothing here depends on the clock or the machine."""
 
 from __future__ import annotations
 
@@ -15,15 +15,19 @@ from curatedrl.algos import ALGOS
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.experiments.admission import admit
 from curatedrl.experiments.cell_config import load_suites
+from curatedrl.experiments.paired import TOO_FEW, VERDICTS, Reading, paired_differences, \
+    read_claim
 from curatedrl.experiments.results import Run, load_runs
 from curatedrl.experiments.stats import algo_matrix, full_seed_datasets, iqm_with_ci, \
     mean_std, probability_of_improvement, score_matrix
 
 # The paper's claims (arXiv 2507.12856) as comparisons (X, Y, tier of the datasets compared or
-# None for all of them), then one more for scale: iw-BC against plain BC.
+# None for all of them), then iw-BC against plain BC for scale, then the three baselines with
+# the highest averages at baselines-30k against each other.
 COMPARISONS = [("iw_bc", "filtered_bc", None), ("filtered_bc", "bc", "medium-replay"),
                ("filtered_bc", "bc", "medium-expert"), ("iw_bc_q", "sft_q", None),
-               ("iw_bc", "bc", None)]
+               ("iw_bc", "bc", None), ("iql", "td3_bc", None), ("awac", "td3_bc", None),
+               ("iql", "awac", None)]
 
 
 PLOT_DIR = Path("docs") / "leaderboard"
@@ -50,6 +54,7 @@ class Section:
     datasets: list[str]
     earlier: list[Run] = field(default_factory=list)  # of ``runs``: on earlier dataset bytes
     last: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    last_seeds: dict[str, dict[str, dict[int, float]]] = field(default_factory=dict)  # by seed
     best: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     plots: list[tuple[str, Path]] = field(default_factory=list)
 
@@ -123,6 +128,13 @@ def _scores(runs: list[Run], key: str) -> dict[str, dict[str, list[float]]]:
     return by
 
 
+def _seeded(runs: list[Run], key: str) -> dict[str, dict[str, dict[int, float]]]:
+    by: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    for r in runs:
+        by[r.algo][r.dataset][int(r.final["seed"])] = float(r.final[key])
+    return by
+
+
 def aggregate_rows(last: dict[str, dict[str, list[float]]]) -> list[dict[str, Any]]:
     """Per registered algorithm: datasets, seeds per dataset, IQM with its CI and mean (None
     without results)."""
@@ -145,29 +157,50 @@ def _tier(dataset: str) -> str:
     return tier.removesuffix("-small").removesuffix("-tiny")
 
 
-def reading(lo: float, hi: float) -> str:
-    """What a P(X > Y) interval says: X higher (it excludes 0.5 from above), Y higher (from
-    below), or not separated."""
-    return "X higher" if lo > 0.5 else "Y higher" if hi < 0.5 else "not separated"
+def claim_readings(seeds: dict[str, dict[str, dict[int, float]]], x: str, y: str
+                   ) -> dict[str, Reading]:
+    """X vs Y on every dataset where both have runs, paired by seed id: one Holm family
+    (``paired.py``). A claim on a tier reads its datasets of this family, at least as strictly
+    as a family of its own."""
+    xs, ys = seeds.get(x, {}), seeds.get(y, {})
+    return read_claim({d: paired_differences(xs[d], ys[d]) for d in sorted(xs) if ys.get(d)})
 
 
-def improvement_rows(last: dict[str, dict[str, list[float]]]) -> list[dict[str, Any]]:
-    """Per comparison (X, Y, tier): datasets, seeds per dataset, P(X > Y) with its CI and its
-    reading (None without common results)."""
+def _in_seed_order(scores: dict[str, dict[int, float]]) -> dict[str, list[float]]:
+    return {d: [v for _, v in sorted(s.items())] for d, s in scores.items()}
+
+
+def reading_summary(readings: list[Reading]) -> str:
+    """How many datasets read each way: "X higher on 2 of 9, not separated on 7"."""
+    counts = [(v, sum(r.verdict == v for r in readings)) for v in VERDICTS]
+    parts = [f"{v} on {c}" for v, c in counts if c]
+    return (parts[0] + f" of {len(readings)}" + "".join(", " + p for p in parts[1:])) \
+        if parts else "—"
+
+
+def improvement_rows(seeds: dict[str, dict[str, dict[int, float]]]) -> list[dict[str, Any]]:
+    """Per comparison (X, Y, tier): the datasets read (at least 3 pairs), the pairs per dataset,
+    how the paired rule reads them (``reading_summary``), and, descriptive only, P(X > Y) over
+    the datasets where both have the most seeds with its bootstrap CI (None without them)."""
     rows = []
     for x, y, tier in COMPARISONS:
-        name = f"{x} > {y}" + (f" ({tier})" if tier else "")
-        common = full_seed_datasets({d: min(len(v), len(last.get(y, {}).get(d, [])))
-                                     for d, v in last.get(x, {}).items()
+        name = f"{x} vs {y}" + (f" ({tier})" if tier else "")
+        mine = [r for d, r in claim_readings(seeds, x, y).items()
+                if tier is None or _tier(d) == tier]
+        read = sorted(r.pairs for r in mine if r.verdict != TOO_FEW)
+        row: dict[str, Any] = {"name": name, "datasets": len(read),
+                               "pairs": "–".join(str(n) for n in dict.fromkeys(read[:1] +
+                                                                               read[-1:])),
+                               "readings": reading_summary(mine), "p": None}
+        last = {a: _in_seed_order(seeds.get(a, {})) for a in (x, y)}
+        common = full_seed_datasets({d: min(len(v), len(last[y].get(d, [])))
+                                     for d, v in last[x].items()
                                      if tier is None or _tier(d) == tier})
-        if not common:
-            rows.append({"name": name, "datasets": 0, "seeds": 0, "p": None})
-            continue
-        mx, my = score_matrix(last[x], common), score_matrix(last[y], common)
-        n = min(mx.shape[0], my.shape[0])
-        p, lo, hi = probability_of_improvement(mx[:n], my[:n])
-        rows.append({"name": name, "datasets": len(common), "seeds": n, "p": p, "lo": lo,
-                     "hi": hi, "reading": reading(lo, hi)})
+        if common:
+            mx, my = score_matrix(last[x], common), score_matrix(last[y], common)
+            n = min(mx.shape[0], my.shape[0])
+            row["p"], row["lo"], row["hi"] = probability_of_improvement(mx[:n], my[:n])
+        rows.append(row)
     return rows
 
 
@@ -176,34 +209,29 @@ def claim_pairs() -> list[tuple[str, str]]:
     return list(dict.fromkeys((x, y) for x, y, _ in COMPARISONS))
 
 
-def dataset_claim_rows(last: dict[str, dict[str, list[float]]], datasets: list[str]
-                       ) -> list[tuple[str, list[dict[str, Any] | None]]]:
-    """Per dataset with results, per ``claim_pairs()``: P(X > Y) on that dataset alone over the
-    seeds both have (at least 2), with its CI and reading; None where they have fewer."""
-    rows = []
-    for d in datasets:
-        cells: list[dict[str, Any] | None] = []
-        for x, y in claim_pairs():
-            a, b = last.get(x, {}).get(d, []), last.get(y, {}).get(d, [])
-            n = min(len(a), len(b))
-            if n < 2:
-                cells.append(None)
-                continue
-            mx, my = score_matrix({d: a[:n]}, [d]), score_matrix({d: b[:n]}, [d])
-            p, lo, hi = probability_of_improvement(mx, my)
-            cells.append({"seeds": n, "p": p, "lo": lo, "hi": hi, "reading": reading(lo, hi)})
-        if any(c is not None for c in cells):
-            rows.append((d, cells))
-    return rows
+def dataset_claim_rows(seeds: dict[str, dict[str, dict[int, float]]], datasets: list[str]
+                       ) -> tuple[list[tuple[str, str]], list[tuple[str, list[Reading | None]]]]:
+    """The ``claim_pairs()`` with runs of both on some dataset, and per dataset with any: each
+    pair's ``Reading`` there (None where X or Y has no runs on it)."""
+    family = {pair: claim_readings(seeds, *pair) for pair in claim_pairs()}
+    pairs = [pair for pair in claim_pairs() if family[pair]]
+    rows = [(d, [family[pair].get(d) for pair in pairs]) for d in datasets]
+    return pairs, [(d, cells) for d, cells in rows if any(c is not None for c in cells)]
 
 
-def claim_text(c: dict[str, Any] | None) -> str:
-    """A ``dataset_claim_rows`` cell as text: P [lo, hi], then X or Y where the interval excludes
-    0.5 (that one higher); — without one."""
-    if c is None:
+def p_text(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def claim_text(r: Reading | None) -> str:
+    """A ``dataset_claim_rows`` cell as text: d̄ [95% t-interval], the Holm-adjusted p and the
+    reading, then the descriptive sign-flip p and the pairs; — without runs of X or Y."""
+    if r is None:
         return "—"
-    mark = {"X higher": " X", "Y higher": " Y"}.get(c["reading"], "")
-    return f"{c['p']:.2f} [{c['lo']:.2f}, {c['hi']:.2f}]{mark}"
+    if r.verdict == TOO_FEW:
+        return f"too few seeds ({r.pairs} pairs)"
+    return (f"{r.mean:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}], p_Holm {p_text(r.p_holm)}, "
+            f"{r.verdict}; sign-flip p {p_text(r.sign_flip)}, {r.pairs} pairs")
 
 
 def percent(x: float) -> str:
@@ -323,6 +351,7 @@ def make_section(schedule: str, source: str, runs: list[Run], results: Path, plo
     sec = Section(schedule, source, verdict.admitted, verdict.excluded, datasets,
                   earlier=verdict.earlier)
     sec.last = _scores(sec.runs, "normalized_score_last")
+    sec.last_seeds = _seeded(sec.runs, "normalized_score_last")
     sec.best = _scores(sec.runs, "normalized_score_best")
     sec.plots = write_plots(sec.slug, sec.title, sec.runs, datasets, sec.last, plot_dir, draw)
     return sec

@@ -40,7 +40,8 @@ def test_tables_count_seeds_and_name_every_algo_and_dataset(tmp_path):
     assert row[header.index("cql")] == "— (0)"
     for d in suite_datasets():
         assert f"| {dataset_slug(d)} |" in text
-    assert _row(text, "iw_bc > filtered_bc")[3] == "1.00"
+    claim = _row(text, "iw_bc vs filtered_bc")  # +10, +12, +14 on the three paired seeds
+    assert claim[1:5] == ["1", "3", "X higher on 1 of 1", "1.00"]
     assert _row(text, "**hopper average**")[header.index("iw_bc")] == "— (1/3)"
     for name in ("learning-curves", "aggregate", "performance-profiles"):
         assert (tmp_path / "plots" / f"cpu-{name}.png").stat().st_size > 1000
@@ -153,23 +154,34 @@ def test_compute_per_dataset_sums_each_dataset_and_averages_each_algorithm(tmp_p
     assert "Compute per dataset" in (tmp_path / "plots" / "index.html").read_text()
 
 
-def test_claims_are_also_shown_per_dataset(tmp_path):
+def test_claims_are_read_per_dataset_by_seed_with_holm(tmp_path):
     other = "curatedrl/walker2d/medium-replay-v0"
-    for seed in range(3):
+    for seed, ahead in enumerate([20.0, 22.0, 25.0]):  # d = 10, 11, 13 on DS
         write_run(tmp_path, "filtered_bc", seed, 10.0 + seed)
-        write_run(tmp_path, "iw_bc", seed, 20.0 + seed)  # ahead on DS
+        write_run(tmp_path, "iw_bc", seed, ahead)
         write_run(tmp_path, "filtered_bc", seed, 30.0 + seed, dataset=other)
         write_run(tmp_path, "iw_bc", seed, 1.0 + 100 * (seed % 2), dataset=other)  # mixed
-    write_run(tmp_path, "bc", 0, 1.0)  # a single seed: no per-dataset P
+    write_run(tmp_path, "iw_bc", 3, 90.0, dataset=other)  # no filtered_bc seed 3: unpaired
+    for seed in (0, 5):
+        write_run(tmp_path, "bc", seed, 1.0)  # two seeds, one paired: too few
     text = build(tmp_path, tmp_path / "LB.md", tmp_path / "plots", draw=False)
     header = _row(text, "dataset")  # the score table's header comes first
-    claims = [ln for ln in text.splitlines() if ln.startswith("| dataset | iw_bc > filtered_bc")]
-    assert claims == ["| dataset | iw_bc > filtered_bc | filtered_bc > bc | iw_bc_q > sft_q | "
-                      "iw_bc > bc |"]
     assert header[1:] == list(ALGOS)
-    assert _row(text, dataset_slug(DS))  # score row exists
-    rows = [ln for ln in text.splitlines() if ln.startswith(f"| {dataset_slug(DS)} | 1.00")]
-    assert rows == [f"| {dataset_slug(DS)} | 1.00 [1.00, 1.00] X | — | — | — |"]
-    mixed = [ln for ln in text.splitlines()
-             if ln.startswith(f"| {dataset_slug(other)} | 0.")][0]
-    assert mixed.split(" | ")[1].endswith("]")  # not separated: no mark
+    claims = [ln for ln in text.splitlines() if ln.startswith("| dataset | iw_bc vs")]
+    assert claims == ["| dataset | iw_bc vs filtered_bc | filtered_bc vs bc | iw_bc vs bc |"]
+    table = text[text.index(claims[0]):]
+    # the t-interval from scipy; Holm over DS and the other dataset: p × 2
+    from scipy import stats
+
+    d = np.array([10.0, 11.0, 13.0])
+    half = stats.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)
+    p = stats.ttest_1samp(d, 0.0).pvalue
+    assert 0.001 < 2 * p < 0.05
+    assert _row(table, dataset_slug(DS))[1:] == [
+        f"+11.3 [{d.mean() - half:+.1f}, {d.mean() + half:+.1f}], p_Holm {2 * p:.3f}, "
+        "X higher; sign-flip p 0.250, 3 pairs", "too few seeds (1 pairs)",
+        "too few seeds (1 pairs)"]
+    mixed = _row(table, dataset_slug(other))
+    assert "not separated; sign-flip p" in mixed[1] and mixed[1].endswith("3 pairs")
+    assert mixed[2:] == ["—", "—"]  # no bc runs there
+    assert _row(text, "iw_bc vs bc")[1:4] == ["0", "—", "too few seeds on 1 of 1"]
