@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -90,13 +91,13 @@ def test_page_sorts_opens_cells_and_names_every_algorithm_and_dataset(tmp_path):
         empty = [d for d in before if keys[d] is None]  # cells without results stay last
         assert len(scored) >= 2
         header = browser.find_elements("css selector", "#cpu-last thead th")[column]
-        header.click()
+        _click(browser, header)
         after = _rows(browser, "cpu-last")
         assert after == sorted(scored, key=lambda d: -keys[d]) + empty and after != before
         assert header.get_attribute("aria-sort") == "descending"
-        header.click()
+        _click(browser, header)
         assert _rows(browser, "cpu-last") == sorted(scored, key=lambda d: keys[d]) + empty
-        browser.find_elements("css selector", "#cpu-last tbody td[data-cell]")[0].click()
+        _click(browser, browser.find_elements("css selector", "#cpu-last tbody td[data-cell]")[0])
         detail = browser.find_element("id", "cpu-last-detail")
         assert detail.is_displayed() and "curatedrl sweep --suite all --schedule cpu" in \
             detail.text and "seed" in detail.text
@@ -111,6 +112,23 @@ def test_page_sorts_opens_cells_and_names_every_algorithm_and_dataset(tmp_path):
         browser.quit()
 
 
+def _click(browser, element, tries: int = 10) -> None:
+    """A user's click on ``element``: scrolled to the middle of the window first, and tried again
+    while something else still covers it (the page's lazy images shift the layout as they load,
+    slowly on a busy machine)."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    for attempt in range(tries):
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        try:
+            element.click()
+            return
+        except ElementClickInterceptedException:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.5)
+
+
 def _write_screenshots(page: Path, desktop) -> None:
     """The README's screenshots: small palette PNGs of the top of the page."""
     from PIL import Image
@@ -120,8 +138,9 @@ def _write_screenshots(page: Path, desktop) -> None:
         try:
             browser.get(page.as_uri())
             if name == "desktop":  # sorted by filtered_bc, one cell's runs open
-                browser.find_elements("css selector", "#cpu-last thead th")[2].click()
-                browser.find_elements("css selector", "#cpu-last tbody td[data-cell]")[2].click()
+                _click(browser, browser.find_elements("css selector", "#cpu-last thead th")[2])
+                _click(browser,
+                       browser.find_elements("css selector", "#cpu-last tbody td[data-cell]")[2])
             shot = SITE / f"screenshot-{name}.png"
             browser.save_screenshot(str(shot))
             img = Image.open(shot).convert("RGB").quantize(colors=64)
