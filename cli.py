@@ -313,9 +313,20 @@ def _sweep(args: argparse.Namespace) -> None:
 def _leaderboard(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from curatedrl.experiments.leaderboard import build
+    import warnings
 
-    build(Path(args.results), Path(args.out), Path(args.plots), site=True)
+    from curatedrl.experiments.escaping import one_line
+    from curatedrl.experiments.leaderboard import build
+    from curatedrl.run.rundir import ResultsFileWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResultsFileWarning)
+        build(Path(args.results), Path(args.out), Path(args.plots), site=True)
+    for w in caught:  # one line per file skipped or ignored; any other warning as Python shows it
+        if issubclass(w.category, ResultsFileWarning):
+            print(f"curatedrl leaderboard: warning: {one_line(w.message)}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     print(f"wrote {args.out}, the site {args.plots}/index.html and its plots from "
           f"{args.results}/")
 
@@ -572,8 +583,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "the static site "
                     "PLOTS/index.html (open it from disk). Runs on other dataset bytes, from a "
                     "modified tree or beyond their schedule are listed apart, never averaged. "
-                    "Corrupt or partial files are skipped with a warning naming them. Same "
-                    "results, same files.")
+                    "Run folders whose files cannot be used (corrupt, partial, naming another "
+                    "run than their folders, beyond any real score) are skipped with one warning "
+                    "line each and listed at the end. Same results, same files.")
     p.add_argument("--results", default="results", help="results tree (default results/)")
     p.add_argument("--out", default="LEADERBOARD.md", help="markdown file to write")
     p.add_argument("--plots", default="docs/leaderboard",

@@ -131,6 +131,9 @@ def shown_path(results: Path, run) -> str:
 
 
 def _config(results: Path, run) -> dict[str, Any] | None:
+    """The run's config.yaml: as loaded and checked with the run (``results.load_results``)."""
+    if getattr(run, "config", None) is not None:
+        return run.config
     path = run_dir(results, run) / "config.yaml"
     return read_yaml(path) if path.exists() else None
 

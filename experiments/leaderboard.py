@@ -6,7 +6,9 @@ per dataset as mean ± std over seeds with the number of seeds, per-env and over
 with 95% stratified-bootstrap intervals, the paper's claims read per dataset by a paired
 t-test with Holm's correction (``paired.py``; P(X > Y) beside it, descriptive), and PNG plots.
 Runs that do not belong to their section's tables (other dataset bytes, a modified tree, a
-config beyond the schedule: experiments/admission.py) are listed one line each, never averaged.
+config beyond the schedule: experiments/admission.py) are listed one line each, never averaged;
+so are the run folders skipped as unusable (experiments/results.py), after the sections.
+Everything read from results/ is written as data (experiments/escaping.py).
 Nothing here depends on the clock or the machine: rebuilding from the same results gives the
 same files.
 
@@ -24,7 +26,8 @@ from curatedrl.datasets.ids import dataset_slug
 from curatedrl.experiments import published
 from curatedrl.experiments.admission import shown_path
 from curatedrl.experiments.cell_config import SCHEDULE_DIR
-from curatedrl.experiments.results import Run
+from curatedrl.experiments.escaping import md_code, md_text, shell_word
+from curatedrl.experiments.results import Run, Skipped, load_results
 from curatedrl.experiments.sections import PLOT_DIR, SOURCE, Section, aggregate_rows, \
     budget_lines, build_sections, claim_text, compute_algos, compute_lines, \
     data_flags, data_lines, dataset_claim_rows, dataset_compute_rows, env_groups, group_average, \
@@ -50,10 +53,11 @@ def score_table(by: dict[str, dict[str, list[float]]], datasets: list[str]) -> l
     algos = list(ALGOS)
     lines = ["| dataset | " + " | ".join(algos) + " |", "|---" * (len(algos) + 1) + "|"]
     for d in datasets:
-        lines.append(f"| {dataset_slug(d)} | " +
+        lines.append(f"| {md_text(dataset_slug(d))} | " +
                      " | ".join(_cell(by[a].get(d, [])) for a in algos) + " |")
     for label, group in env_groups(datasets):
-        lines.append(f"| **{label}** | " + " | ".join(_avg(by[a], group) for a in algos) + " |")
+        lines.append(f"| **{md_text(label)}** | " +
+                     " | ".join(_avg(by[a], group) for a in algos) + " |")
     return lines
 
 
@@ -89,7 +93,7 @@ def dataset_claim_table(seeds: dict[str, dict[str, dict[int, float]]], datasets:
              "the number of pairs. — : no runs of X or Y on the dataset.", "",
              "| dataset | " + " | ".join(f"{x} vs {y}" for x, y in pairs) + " |",
              "|---" * (len(pairs) + 1) + "|"]
-    lines += [f"| {dataset_slug(d)} | " + " | ".join(claim_text(c) for c in cells) + " |"
+    lines += [f"| {md_text(dataset_slug(d))} | " + " | ".join(claim_text(c) for c in cells) + " |"
               for d, cells in rows]
     return lines
 
@@ -97,10 +101,10 @@ def dataset_claim_table(seeds: dict[str, dict[str, dict[int, float]]], datasets:
 def dataset_compute_table(runs: list[Run], datasets: list[str]) -> list[str]:
     rows = dataset_compute_rows(runs, datasets)
     algos = compute_algos(rows)
-    lines = ["| dataset | runs | run wall time | " +
-             " | ".join(f"{a} (min per run)" for a in algos) + " |",
+    lines = ["| " + " | ".join(["dataset", "runs", "run wall time"] +
+                               [f"{a} (min per run)" for a in algos]) + " |",
              "|---" * (len(algos) + 3) + "|"]
-    lines += [f"| {dataset_slug(d)} | {n} | {hours:.2f} h | " +
+    lines += [f"| {md_text(dataset_slug(d))} | {n} | {hours:.2f} h | " +
               " | ".join(f"{minutes[a]:.1f}" if a in minutes else "—" for a in algos) + " |"
               for d, n, hours, minutes in rows]
     return lines
@@ -110,20 +114,38 @@ def provenance_lines(runs: list[Run]) -> list[str]:
     commits = sorted({r.final.get("git_commit", "unknown")[:12] for r in runs})
     hardware = sorted({r.final.get("hardware", "unknown") for r in runs})
     devices = sorted({r.final.get("device", "unknown") for r in runs})
-    return [f"- {len(runs)} runs; code commits: {', '.join(commits)}",
-            f"- devices: {', '.join(devices)}; hardware: {'; '.join(hardware)}"]
+    return [f"- {len(runs)} runs; code commits: {', '.join(map(md_text, commits))}",
+            f"- devices: {', '.join(map(md_text, devices))}; hardware: "
+            f"{'; '.join(map(md_text, hardware))}"]
+
+
+def listed_lines(listed: list[tuple], results: Path) -> list[str]:
+    """One line per (run, reason) listed apart: its folder and why."""
+    return [f"- {md_code(shown_path(results, r))}: {md_text(why)}" for r, why in listed]
 
 
 def excluded_lines(sec: Section, results: Path) -> list[str]:
-    return [f"- `{shown_path(results, r)}`: {why}" for r, why in sec.excluded]
+    return listed_lines(sec.excluded, results)
+
+
+SKIPPED_ABOUT = ("Their files cannot be used as they are (unreadable, naming another run than "
+                 "their folders, beyond any real score, or a failure record): listed, never "
+                 "averaged; `curatedrl leaderboard` warns about each.")
+
+
+def skipped_lines(skipped: list[Skipped], results: Path) -> list[str]:
+    if not skipped:
+        return []
+    return ["## Run folders skipped", "", SKIPPED_ABOUT, ""] + \
+        listed_lines([(s, s.reason) for s in skipped], results) + [""]
 
 
 def schedule_section(sec: Section, results: Path) -> list[str]:
     schedule, runs, datasets = sec.schedule, sec.runs, sec.datasets
     last, best, plots = sec.last, sec.best, sec.plots
     schedule_file = SCHEDULE_DIR / f"{schedule}.yaml"
-    heading = f"## Schedule `{schedule}`" + ("" if sec.source == SOURCE else
-                                             f", data `{sec.source}`")
+    heading = f"## Schedule {md_code(schedule)}" + ("" if sec.source == SOURCE else
+                                                    f", data {md_code(sec.source)}")
     lines = [heading, ""]
     if schedule_file.exists():
         lines.append(f"Training schedule: `experiments/configs/schedules/{schedule}.yaml` "
@@ -138,7 +160,7 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
               "are over the datasets' means and need every dataset of the group (`— (k/n)`: "
               "k of its n datasets have results).", ""]
     lines += score_table(last, datasets)
-    lines += published.markdown(sec.source, last, datasets, dataset_slug)
+    lines += published.markdown(sec.source, last, datasets, lambda d: md_text(dataset_slug(d)))
     lines += ["", "### Best normalised score", "",
               "Best of the periodic and final evaluations of each run, mean ± std over seeds.",
               ""]
@@ -180,9 +202,9 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
         lines += excluded_lines(sec, results)
     lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})" for title, path in plots]
     seeds = seed_count(sec.runs)
-    lines += ["", f"Reproduce: `make reproduce SUITE={reproduce_suite(sec.runs)} SEEDS={seeds} "
-              f"SCHEDULE={schedule}"
-              f"{data_flags(sec.source, make=True)}` then `make leaderboard`.", ""]
+    command = (f"make reproduce SUITE={reproduce_suite(sec.runs)} SEEDS={seeds} "
+               f"SCHEDULE={shell_word(schedule)}{data_flags(sec.source, make=True)}")
+    lines += ["", f"Reproduce: {md_code(command)} then `make leaderboard`.", ""]
     return lines
 
 
@@ -192,7 +214,8 @@ def build(results: Path = Path("results"), out: Path = Path("LEADERBOARD.md"),
           earlier_hashes: Callable[[str], list[str]] | None = None) -> str:
     """Write LEADERBOARD.md (and, if ``draw``, the plots; if ``site``,
     ``<plot_dir>/index.html``) from the results tree; returns the markdown."""
-    sections = build_sections(results, plot_dir, draw, expected_hash, earlier_hashes)
+    runs, skipped = load_results(results)
+    sections = build_sections(results, plot_dir, draw, expected_hash, earlier_hashes, runs)
     lines = ["# Leaderboard", "",
              "Generated by `make leaderboard` (`curatedrl leaderboard`) from the run files in "
              "`results/` only — edit those, never this file. Scores are D4RL-normalised "
@@ -206,10 +229,11 @@ def build(results: Path = Path("results"), out: Path = Path("LEADERBOARD.md"),
         lines += ["No results yet: run `make reproduce`.", ""]
     for sec in sections:
         lines += schedule_section(sec, results)
+    lines += skipped_lines(skipped, results)
     text = "\n".join(lines).rstrip() + "\n"
     atomic_write_text(out, text)
     if site:
         from curatedrl.experiments.site import write_site
 
-        write_site(sections, results, plot_dir / "index.html")
+        write_site(sections, results, plot_dir / "index.html", skipped)
     return text

@@ -4,7 +4,8 @@ performance profiles, for one (schedule, data source) section.
 Every algorithm has one colour in every plot (``algo_color``: a fixed map for the registered
 algorithms, a deterministic colour from the name for any other), legends are built from the
 lines themselves, x is in gradient steps, and every figure is titled with its schedule and data
-source. PNGs carry no date, so the same results give the same bytes.
+source. PNGs carry no date, so the same results give the same bytes. Names read from results/
+are data: matplotlib's math parsing is off while a section draws, so ``$`` is a dollar sign.
 """
 
 from __future__ import annotations
@@ -188,8 +189,10 @@ def write_plots(slug: str, title: str, runs: list[Run], datasets: list[str],
     for name, stem, fn, args in plots:
         path = plot_dir / f"{slug}-{stem}.png"
         if draw:
-            fig = fn(*args, title)
-            save(fig, path)
-            _pyplot().close(fig)
+            plt = _pyplot()
+            with plt.rc_context({"text.parse_math": False}):
+                fig = fn(*args, title)
+                save(fig, path)
+            plt.close(fig)
         out.append((name, path))
     return out

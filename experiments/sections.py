@@ -17,6 +17,7 @@ from curatedrl.experiments.admission import admit
 from curatedrl.experiments.cell_config import load_suites
 from curatedrl.experiments.paired import TOO_FEW, VERDICTS, Reading, paired_differences, \
     read_claim
+from curatedrl.experiments.escaping import safe_id, shell_word
 from curatedrl.experiments.results import Run, load_runs
 from curatedrl.experiments.stats import algo_matrix, full_seed_datasets, iqm_with_ci, \
     mean_std, probability_of_improvement, score_matrix
@@ -60,7 +61,11 @@ class Section:
 
     @property
     def slug(self) -> str:
-        return self.schedule if self.source == SOURCE else f"{self.schedule}-{self.source}"
+        """The section's DOM id and the stem of its plots' file names (``escaping.safe_id``;
+        ``--`` before the source, which no id holds: schedule ``a-minari`` is not ``a``'s
+        minari section)."""
+        return safe_id(self.schedule) if self.source == SOURCE else \
+            f"{safe_id(self.schedule)}--{safe_id(self.source)}"
 
     @property
     def title(self) -> str:
@@ -72,8 +77,9 @@ class Section:
     def command(self, algo: str, dataset: str) -> str:
         """The command that reproduces a cell (the sweep resolves configs as these runs did)."""
         seeds = seed_count(self.cell_runs(algo, dataset))
-        return (f"curatedrl sweep --suite all --schedule {self.schedule}{data_flags(self.source)}"
-                f" --algo {algo} --dataset {dataset} --seeds {seeds}")
+        return (f"curatedrl sweep --suite all --schedule {shell_word(self.schedule)}"
+                f"{data_flags(self.source)} --algo {shell_word(algo)} --dataset "
+                f"{shell_word(dataset)} --seeds {seeds}")
 
 
 def seed_count(runs: list[Run]) -> int:
@@ -374,8 +380,10 @@ def reproduce_suite(runs: list[Run]) -> str:
 def build_sections(results: Path = Path("results"), plot_dir: Path = PLOT_DIR,
                    draw: bool = True,
                    expected_hash: Callable[[str], str | None] | None = None,
-                   earlier_hashes: Callable[[str], list[str]] | None = None) -> list[Section]:
-    runs = load_runs(results)
+                   earlier_hashes: Callable[[str], list[str]] | None = None,
+                   runs: list[Run] | None = None) -> list[Section]:
+    """The sections of ``runs`` (default: the runs ``load_runs`` reads from ``results``)."""
+    runs = load_runs(results) if runs is None else runs
     keys = sorted({section_key(r) for r in runs}, key=section_order)
     return [make_section(schedule, source, [r for r in runs if section_key(r) == (schedule,
                                                                                   source)],

@@ -5,18 +5,21 @@ plots referenced by file name: no server, no CDN, no network, so it opens from d
 static host. Per (schedule, data source) section: the last and best score tables (sortable by
 any column; click or focus a cell for its runs and the command that reproduces it), per-env and
 overall averages, IQM with CIs, the claims read by the paired rule (``paired.py``), the runs
-kept out of the tables and the plots. Same results, same bytes (no dates; every order fixed).
+kept out of the tables and the plots, then the run folders skipped as unusable. Same results,
+same bytes (no dates; every order fixed). Everything read from results/ is written as data
+(experiments/escaping.py).
 """
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 from curatedrl.algos import ALGOS
 from curatedrl.experiments import published
 from curatedrl.experiments.admission import shown_path
 from curatedrl.datasets.ids import dataset_slug
+from curatedrl.experiments.escaping import html_text as escape, safe_id, url_segment
+from curatedrl.experiments.results import Skipped
 from curatedrl.experiments.sections import SOURCE, Section, aggregate_rows, env_groups, \
     budget_lines, claim_text, compute_algos, compute_lines, data_lines, \
     dataset_claim_rows, dataset_compute_rows, group_average, improvement_rows
@@ -32,7 +35,11 @@ def _num(value: float | None, digits: int = 1) -> str:
 
 
 def _cell_id(sec: Section, algo: str, dataset: str) -> str:
-    return f"{sec.slug}--{algo}--{dataset_slug(dataset)}"
+    """The DOM id of a cell's runs: by the dataset's slug, or by its whole name when another
+    dataset of the section has the same slug (``escaping.safe_id``: never shared)."""
+    slug = dataset_slug(dataset)
+    shared = sum(dataset_slug(d) == slug for d in sec.datasets) > 1
+    return f"{sec.slug}--{safe_id(algo)}--{safe_id(dataset if shared else slug)}"
 
 
 def _score_cell(sec: Section, values: list[float], algo: str, dataset: str) -> str:
@@ -186,7 +193,8 @@ def section_html(sec: Section, results: Path) -> list[str]:
            f"<code>{escape(sec.source)}</code></h2>",
            f"<p>{len(sec.runs)} runs; code commits {escape(', '.join(commits))}; hardware: "
            f"{escape('; '.join(hardware))}. Training schedule: "
-           f'<a href="{REPO_LINK}/experiments/configs/schedules/{escape(sec.schedule)}.yaml">'
+           f'<a href="{REPO_LINK}/experiments/configs/schedules/'
+           f'{escape(url_segment(sec.schedule))}.yaml">'
            f"experiments/configs/schedules/{escape(sec.schedule)}.yaml</a> (its comments say how "
            "it differs from the published recipes).</p>",
            *[f"<p>{escape(line[2:])}.</p>"
@@ -226,10 +234,8 @@ def section_html(sec: Section, results: Path) -> list[str]:
     if sec.excluded:
         out += ["<h3>Runs kept out of these tables</h3>",
                 "<p>Made on other dataset bytes, from a modified tree or with a config beyond "
-                "the schedule: listed, never averaged.</p>", '<ul class="excluded">']
-        out += [f"<li><code>{escape(shown_path(results, r))}</code>: {escape(why)}</li>"
-                for r, why in sec.excluded]
-        out.append("</ul>")
+                "the schedule: listed, never averaged.</p>"]
+        out += listed_html(sec.excluded, results)
     out.append("<h3>Plots</h3>")
     out += [f'<figure><img src="{escape(path.name)}" alt="{escape(title)}, {escape(sec.title)}" '
             f'loading="lazy"><figcaption>{escape(title)}</figcaption></figure>'
@@ -238,7 +244,24 @@ def section_html(sec: Section, results: Path) -> list[str]:
     return out
 
 
-def render(sections: list[Section], results: Path) -> str:
+def listed_html(listed: list[tuple], results: Path) -> list[str]:
+    """A list of (run, reason) kept apart: its folder and why."""
+    return ['<ul class="excluded">'] + \
+        [f"<li><code>{escape(shown_path(results, r))}</code>: {escape(why)}</li>"
+         for r, why in listed] + ["</ul>"]
+
+
+def skipped_html(skipped: list[Skipped], results: Path) -> list[str]:
+    if not skipped:
+        return []
+    return ['<section id="skipped">', "<h2>Run folders skipped</h2>",
+            "<p>Their files cannot be used as they are (unreadable, naming another run than "
+            "their folders, beyond any real score, or a failure record): listed, never "
+            "averaged; <code>curatedrl leaderboard</code> warns about each.</p>"] + \
+        listed_html([(s, s.reason) for s in skipped], results) + ["</section>"]
+
+
+def render(sections: list[Section], results: Path, skipped: list[Skipped] = ()) -> str:
     css = (HERE / "site.css").read_text()
     js = (HERE / "site.js").read_text()
     nav = " · ".join(f'<a href="#{s.slug}">{escape(s.title)}</a>' for s in sections)
@@ -256,6 +279,7 @@ def render(sections: list[Section], results: Path) -> str:
         body.append("<p>No results yet: run <code>make reproduce</code>.</p>")
     for sec in sections:
         body += section_html(sec, results)
+    body += skipped_html(list(skipped), results)
     body += ['<section id="add-your-algorithm">', "<h2>Add your algorithm</h2>",
              "<p>One file in <code>algos/</code>, one line in <code>algos/__init__.py</code>, "
              "its configs and a sweep: the steps are in "
@@ -265,8 +289,9 @@ def render(sections: list[Section], results: Path) -> str:
     return "\n".join(line for line in body if line) + "\n"
 
 
-def write_site(sections: list[Section], results: Path, path: Path) -> str:
-    text = render(sections, results)
+def write_site(sections: list[Section], results: Path, path: Path,
+               skipped: list[Skipped] = ()) -> str:
+    text = render(sections, results, skipped)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, text)
     return text

@@ -29,6 +29,6 @@ def write_run(root: Path, algo: str, seed: int, last: float, dataset: str = DS,
         "wall_time_s": 1.5, "steps": steps, **(final or {})}))
     write_csv(run / "eval.csv", [{"step": steps // 2, "normalized_mean": last / 2},
                                  {"step": steps, "normalized_mean": last}])
-    if config is not None:
-        write_yaml(run / "config.yaml", config)
+    if config is not None:  # a run's config.yaml names its run
+        write_yaml(run / "config.yaml", {"algo": algo, "dataset": dataset, "seed": seed, **config})
     return run
