@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from curatedrl.datasets.ids import canonical_name
 from curatedrl.run.rundir import ResultsFileWarning, read_csv, read_json_or_warn
 from curatedrl.run.schema import eval_rows_problem, final_problem
 
@@ -31,9 +32,7 @@ class Run:
     @property
     def dataset(self) -> str:
         """The dataset as every machine names it (a D4RL file by D4RL's name, not its path)."""
-        from curatedrl.experiments.sources import canonical
-
-        return canonical(self.source, self.final["dataset"])
+        return canonical_name(self.final["dataset"])
 
 
 def _read_final(path: Path) -> dict[str, Any] | None:
