@@ -10,6 +10,7 @@ TORCH ?= torch==2.13.0
 SIZE ?= full
 # make reproduce SUITE=paper|baselines|all SEEDS=5 SCHEDULE=paper|cpu [ALGO=name] [WORKERS=N]
 #   [DATA=curatedrl|d4rl|minari] [D4RL_DIR=~/.d4rl/datasets] [MINARI_DIR=dir]
+#   (no DATA: the source of ARGS' --dataset values, else curatedrl)
 #   [ARGS="--skip-exported --allow-missing --dry-run ..."]  (any other `curatedrl sweep` option)
 SUITE ?= all
 SEEDS ?= 5
@@ -18,7 +19,7 @@ WORKERS ?= 1
 BACKEND ?= local
 ALGO ?=
 ARGS ?=
-DATA ?= curatedrl
+DATA ?=
 D4RL_DIR ?= ~/.d4rl/datasets
 MINARI_DIR ?=
 
@@ -61,7 +62,8 @@ k-validation: $(STAMP)  ## whole episodes vs k sampled steps, exact vs refreshed
 
 reproduce: $(STAMP)  ## run a suite's cells (skips finished ones) and export them to results/
 	$(BIN)/curatedrl sweep --suite $(SUITE) --seeds $(SEEDS) --schedule $(SCHEDULE) \
-		--workers $(WORKERS) --backend $(BACKEND) $(if $(ALGO),--algo $(ALGO)) --data $(DATA) \
+		--workers $(WORKERS) --backend $(BACKEND) $(if $(ALGO),--algo $(ALGO)) \
+		$(if $(DATA),--data $(DATA)) \
 		$(if $(filter d4rl,$(DATA)),--data-dir $(D4RL_DIR)) \
 		$(if $(and $(filter minari,$(DATA)),$(MINARI_DIR)),--data-dir $(MINARI_DIR)) $(ARGS)
 

@@ -266,19 +266,23 @@ def _stop_on_sigterm() -> None:
             raise KeyboardInterrupt
 
 
-def _sweep_data(args: argparse.Namespace) -> list[str] | None:
-    """The suite's cells mapped to ``--data``'s datasets; missing data is named (one line)
-    before any cell starts, unless ``--allow-missing``."""
+def _sweep_data(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """(data source, the suite's cells mapped to its datasets). The source is ``--data``, else
+    the one the ``--dataset`` values belong to; a dataset of another source than ``--data`` is
+    refused, and missing data is named (one line each) before any cell starts, unless
+    ``--allow-missing``."""
     import os
 
     from curatedrl.experiments import sources
 
-    if args.data == "minari" and args.data_dir:
+    name = args.data or sources.implied(args.dataset)
+    if name == "minari" and args.data_dir:
         os.environ["MINARI_DATASETS_PATH"] = os.path.abspath(os.path.expanduser(args.data_dir))
-    resolved = sources.resolve(args.data, args.suite, args.dataset, args.data_dir)
-    for note in sources.check(args.data, resolved, args.data_dir, args.allow_missing):
+    resolved = sources.resolve(name, args.suite, args.dataset, args.data_dir)
+    sources.agree(name, resolved.datasets, explicit=args.data is not None)
+    for note in sources.check(name, resolved, args.data_dir, args.allow_missing):
         print(note)
-    return resolved.datasets
+    return name, resolved.datasets
 
 
 def _sweep(args: argparse.Namespace) -> None:
@@ -290,7 +294,7 @@ def _sweep(args: argparse.Namespace) -> None:
     extra = parse_sets(args.set or [])
     if args.device:
         extra["device"] = args.device
-    datasets = _sweep_data(args)
+    source, datasets = _sweep_data(args)
     cells = expand(args.suite, args.seeds, args.algo, datasets)
     schedule = load_schedule(args.schedule)
     group = f"sweep-{args.suite}-{schedule['name']}" if args.wandb else None
@@ -301,7 +305,7 @@ def _sweep(args: argparse.Namespace) -> None:
                 args.backend, args.workers, args.address, extra, group, gpu, args.threads,
                 skip_exported=args.skip_exported, dry_run=args.dry_run,
                 export_as=args.export_as, seeds_per_process=args.seeds_per_process,
-                source=args.data)
+                source=source)
     if out["failed"]:
         raise CuratedRLError(f"{len(out['failed'])} of {len(cells)} cells failed (listed above); "
                              f"run the same command again to retry them")
@@ -432,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default=None, metavar="S1,S2,...",
                    help="train these seeds in one process, stacked (bc at transition level and "
                         "the baselines), each in its own run directory OUT/seed<N> (--out: "
-                        "their parent, default runs/<algo>/<dataset>)")
+                        "their parent, default runs/<source>/<algo>/<dataset>)")
     p.add_argument("--env", default=None, choices=["hopper", "halfcheetah", "walker2d", "ant"],
                    help="env family of a D4RL-format file whose name does not say it")
     p.add_argument("--steps", type=int, default=None,
@@ -448,7 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="episodes of the final evaluation (default 100)")
     p.add_argument("--device", default=None, help="torch device: cpu (default), cuda, cuda:1")
     p.add_argument("--out", default=None,
-                   help="run directory (default runs/<algo>/<dataset>/seed<N>)")
+                   help="run directory (default runs/<source>/<algo>/<dataset>/seed<N>; "
+                        "<source>: curatedrl, d4rl or minari, from the dataset)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override any config field, e.g. --set lr=1e-4 --set "
                         "percentiles=[80,90]; repeatable; unknown keys are refused")
@@ -511,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run only this algorithm (repeatable; any registered algorithm)")
     p.add_argument("--dataset", action="append",
                    help="run only this dataset id or file, or this cell of --data (e.g. "
-                        "hopper-medium-replay; repeatable)")
+                        "hopper-medium-replay; repeatable; all of one data source)")
     p.add_argument("--seeds-per-process", dest="seeds_per_process", type=int, default=None,
                    metavar="N",
                    help="seeds of one algo x dataset trained stacked in one process, each in "
@@ -525,11 +530,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "paper-sampled-k32, baselines-30k: for 2 CPU cores, their comments say "
                         "what they change) or "
                         "a schedule YAML file (default paper)")
-    p.add_argument("--data", choices=["curatedrl", "d4rl", "minari"], default="curatedrl",
+    p.add_argument("--data", choices=["curatedrl", "d4rl", "minari"], default=None,
                    help="the data the suite's cells train on: the project's datasets, D4RL's "
                         "<env>-<tier>-v2.hdf5 files in --data-dir, or Minari's "
                         "mujoco/<env>/<tier>-v0 (no medium-replay / medium-expert there: those "
-                        "cells are left out); results go to RESULTS/<schedule>/<data>/")
+                        "cells are left out); results go to RESULTS/<schedule>/<data>/. The "
+                        "data decides: a .hdf5 file is d4rl, a curatedrl/... id curatedrl, "
+                        "another Minari id minari, and a --dataset of another source than "
+                        "--data is refused (default: the source of the --dataset values, else "
+                        "curatedrl)")
     p.add_argument("--data-dir", default=None, metavar="DIR",
                    help="d4rl: the folder of the HDF5 files (default ~/.d4rl/datasets); minari: "
                         "the Minari store (default MINARI_DATASETS_PATH or ~/.minari)")

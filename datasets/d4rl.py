@@ -7,6 +7,9 @@ has no ``next_observations``, a step's next observation is the following row, an
 an episode repeats its own observation (the true one was not recorded).
 
 Evaluation uses the Gymnasium ``-v4`` MuJoCo environments and D4RL's published reference scores.
+The ``-v4`` envs stand in for D4RL's ``-v2`` ones (mujoco-py, MuJoCo 2.1), which no longer run:
+the same robot models on the ``mujoco`` bindings, so returns can differ slightly from ``-v2``;
+runs record the env and reference scores they were scored with (``envs.evaluation_record``).
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ class DatasetMetadata:
         act_dim: action size.
         action_low, action_high: action bounds (lists of floats).
         ref_min_score, ref_max_score: reference returns for the normalised score (None if unknown).
+        max_episode_steps: the evaluation env's episode step limit the dataset recorded (None: the
+            env's registered limit); evaluation honours it.
         extra: anything else the source recorded (algorithm name, seed, commit, ...).
     """
 
@@ -43,6 +45,7 @@ class DatasetMetadata:
     ref_min_score: float | None = None
     ref_max_score: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    max_episode_steps: int | None = None
 
 
 @dataclass(eq=False)
@@ -142,6 +145,7 @@ class EpisodeDataset:
             "ref_max_score": m.ref_max_score,
             "eval_env": m.eval_env_id,
             "eval_env_kwargs": m.eval_env_kwargs,
+            "max_episode_steps": m.max_episode_steps,
             "obs_dim": m.obs_dim,
             "act_dim": m.act_dim,
             "content_hash": self.content_hash,

@@ -1,4 +1,5 @@
-"""Ids of the suite's own datasets: one per env, tier and size (no two sizes share an id)."""
+"""Ids of the suite's own datasets (one per env, tier and size: no two sizes share an id), and
+what any dataset spec says about itself: its data source and the name every machine gives it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from pathlib import Path
 from curatedrl.constants import ENVS, SIZES, TIERS  # noqa: F401  (re-exported)
 
 SUITE_SEED = 0  # the seed of the manifest's datasets
+FILE_SUFFIXES = (".hdf5", ".h5")  # D4RL-format files
+# what makes a dataset belong to each data source (``dataset_source``), for messages
+SOURCE_RULE = {"d4rl": "a .hdf5 file is D4RL data",
+               "curatedrl": "a curatedrl/... id is the project's own data",
+               "minari": "a Minari id outside curatedrl/ is Minari data"}
 
 
 def dataset_id(env_key: str, tier: str, size: str = "full") -> str:
@@ -54,8 +60,32 @@ def dataset_slug(dataset: str) -> str:
     """``curatedrl/hopper/medium-replay-v0`` -> ``hopper-medium-replay``; a file -> its stem
     without a version, underscores read as dashes (D4RL's ``hopper_medium_replay-v2.hdf5`` ->
     ``hopper-medium-replay``: the same cell and per-dataset configs)."""
-    if dataset.endswith((".hdf5", ".h5")):
+    if dataset.endswith(FILE_SUFFIXES):
         return re.sub(r"-v\d+$", "", Path(dataset).stem).replace("_", "-")
     name = dataset.split("/", 1)[1] if dataset.count("/") >= 2 else dataset
     name = re.sub(r"-v\d+$", "", name)
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
+
+
+def is_file_spec(spec: str) -> bool:
+    """``spec`` names a D4RL-format file (by its suffix, or an existing file), not a Minari id."""
+    return spec.endswith(FILE_SUFFIXES) or Path(spec).is_file()
+
+
+def dataset_source(spec: str) -> str:
+    """The data source a dataset belongs to, read off the dataset itself whatever a command says:
+    ``d4rl`` for a D4RL-format file, ``curatedrl`` for the project's ids (``curatedrl/...``),
+    ``minari`` for any other Minari id. Results of different sources never share a folder."""
+    if is_file_spec(spec):
+        return "d4rl"
+    return "curatedrl" if spec.startswith("curatedrl/") else "minari"
+
+
+def canonical_name(spec: str) -> str:
+    """A dataset as every machine names it, and as run records and results write it: a D4RL file
+    by its file name with underscores read as dashes and the suffix ``.hdf5``
+    (``/data/hopper_medium_replay-v2.hdf5`` -> ``hopper-medium-replay-v2.hdf5``: the folder it
+    lies in, or the name ``d4rl`` downloads it under, is not what it is); a Minari id as is."""
+    if dataset_source(spec) == "d4rl":
+        return Path(spec).stem.replace("_", "-") + ".hdf5"
+    return spec

@@ -46,6 +46,22 @@ def earlier_hashes(dataset_id: str, path: Path = MANIFEST_PATH) -> list[str]:
     return [] if entry is None else list(entry.get("earlier_hashes", []))
 
 
+def expected_evaluation(dataset_id: str, path: Path = MANIFEST_PATH) -> dict[str, Any] | None:
+    """What a run on the manifest's dataset ``dataset_id`` is scored against (``envs.EVAL_KEYS``:
+    the suite's evaluation env, no extra make arguments, the manifest's reference returns);
+    None for data the manifest does not hold. A sweep compares runs on data not generated here
+    by it, and reads it for results written before config.yaml recorded these fields."""
+    from curatedrl.constants import ENVS
+    from curatedrl.datasets.ids import parse_id
+
+    entry, parsed = expected(dataset_id, path), parse_id(dataset_id)
+    if entry is None or parsed is None:
+        return None
+    return {"eval_env": ENVS[parsed[0]], "eval_env_kwargs": {},
+            "ref_min_score": entry.get("ref_min_score"),
+            "ref_max_score": entry.get("ref_max_score")}
+
+
 def check(ds: Any, path: Path = MANIFEST_PATH) -> str | None:
     """One line when a loaded dataset's content hash differs from the manifest's, else None
     (also None for ids the manifest does not hold)."""

@@ -123,6 +123,7 @@ def _metadata(dataset_id: str, mds) -> DatasetMetadata:
         ref_min_score=_float_or_none(raw.get("ref_min_score")),
         ref_max_score=_float_or_none(raw.get("ref_max_score")),
         extra=json.loads(json.dumps(extra, default=str)),
+        max_episode_steps=spec.max_episode_steps,  # the step limit the data was recorded with
     )
 
 

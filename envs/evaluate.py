@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from curatedrl.envs.factory import EnvSpec
+from curatedrl.envs.factory import EnvSpec, make_kwargs
 from curatedrl.envs.rollout import Policy, run_episodes
 
 
@@ -24,6 +25,23 @@ class EvalSpec(EnvSpec, Protocol):
 
     ref_min_score: float | None
     ref_max_score: float | None
+
+
+# What a run's scores are measured against, recorded in config.yaml (part of what a cell is)
+# and final.json: the evaluation env, its make arguments, and the reference returns.
+EVAL_KEYS = ("eval_env", "eval_env_kwargs", "ref_min_score", "ref_max_score")
+
+
+def evaluation_record(meta: EvalSpec) -> dict:
+    """``EVAL_KEYS`` of the dataset ``meta`` describes (plain data: strings, numbers, a dict)."""
+    kwargs = json.loads(json.dumps(make_kwargs(meta), sort_keys=True, default=str))
+    return {"eval_env": meta.eval_env_id, "eval_env_kwargs": kwargs,
+            "ref_min_score": _number(meta.ref_min_score),
+            "ref_max_score": _number(meta.ref_max_score)}
+
+
+def _number(x: float | None) -> float | None:
+    return None if x is None else float(x)
 
 
 @dataclass
@@ -51,7 +69,7 @@ def evaluate(policy: Policy, meta: EvalSpec, episodes: int = 10, seed: int = 0, 
     Episode ``i`` is reset with seed ``seed + i``; the policy should return deterministic actions
     (the actor's tanh mean).
     """
-    res = run_episodes(meta.eval_env_id, policy, episodes, seed, env_kwargs=meta.eval_env_kwargs,
+    res = run_episodes(meta.eval_env_id, policy, episodes, seed, env_kwargs=make_kwargs(meta),
                        num_envs=num_envs, mode=mode, progress=progress)
     return EvalResult(res.returns, res.lengths,
                       normalized_score(res.returns, meta.ref_min_score, meta.ref_max_score))

@@ -57,15 +57,33 @@ def env_fn(env_id: str, env_kwargs: dict[str, Any] | None = None) -> Callable[[]
 
 
 class EnvSpec(Protocol):
-    """The evaluation env a dataset names (``datasets.DatasetMetadata`` has these fields)."""
+    """The evaluation env a dataset names (``datasets.DatasetMetadata`` has these fields, and
+    may have ``max_episode_steps``: the episode step limit the dataset recorded)."""
 
     eval_env_id: str
     eval_env_kwargs: dict[str, Any]
 
 
+def make_kwargs(meta: EnvSpec) -> dict[str, Any]:
+    """``gymnasium.make``'s keyword arguments (beyond the id) for the env ``meta`` names: its
+    kwargs, and ``max_episode_steps`` where the dataset recorded a step limit other than the
+    env's registered one (a Minari dataset recorded with a 200-step limit is evaluated on
+    200-step episodes, as Minari's ``recover_environment(eval_env=True)`` gives)."""
+    kwargs = dict(meta.eval_env_kwargs or {})
+    steps = getattr(meta, "max_episode_steps", None)
+    if steps is not None and "max_episode_steps" not in kwargs:
+        try:
+            registered = gym.spec(meta.eval_env_id).max_episode_steps
+        except gym.error.Error:
+            registered = None
+        if int(steps) != registered:
+            kwargs["max_episode_steps"] = int(steps)
+    return kwargs
+
+
 def make_env(meta: EnvSpec) -> gym.Env:
     """The evaluation env a dataset's metadata names."""
-    return env_fn(meta.eval_env_id, meta.eval_env_kwargs)()
+    return env_fn(meta.eval_env_id, make_kwargs(meta))()
 
 
 def env_dims(meta: EnvSpec) -> tuple[int, int]:

@@ -6,6 +6,8 @@ dataset and the machine-dependent fields aside), its code commit is clean (no ``
 its dataset content hash is the manifest's (for the project's generated data; or one of the
 ``earlier_hashes`` the manifest keeps for the same dataset, counted apart in ``Verdict.earlier``)
 or, for data the manifest does not know, the hash that most runs of that dataset id used.
+A run whose dataset belongs to another data source than the folder it lies in
+(``ids.dataset_source``: a D4RL file under ``curatedrl/``) never enters that section.
 Anything else is listed, one line per run, and never averaged with the rest.
 """
 
@@ -20,7 +22,7 @@ import yaml
 
 from curatedrl.run.checkpoint import config_differences
 from curatedrl.experiments.cell_config import SCHEDULE_DIR, cell_overrides, load_schedule
-from curatedrl.datasets.ids import dataset_slug
+from curatedrl.datasets.ids import SOURCE_RULE, dataset_slug, dataset_source
 from curatedrl.run.rundir import read_yaml
 from curatedrl.errors import CuratedRLError
 
@@ -150,7 +152,12 @@ def admit(runs: list, results: Path,
     kept, earlier = [], []
     for run in runs:
         reason = None
-        if is_dirty(run.final.get("git_commit")):
+        folder, src = getattr(run, "source", "curatedrl"), dataset_source(run.dataset)
+        if src != folder:
+            reason = (f"its dataset {run.dataset} is {src} data ({SOURCE_RULE[src]}), not "
+                      f"{folder} data: runs on other data never enter this section (its place "
+                      f"is results/{run.schedule}/{src}/)")
+        elif is_dirty(run.final.get("git_commit")):
             reason = "made from a modified tree (commit ends in -dirty)"
         want, h = expected_hash(run.dataset), run.final.get("dataset_hash")
         old = want is not None and h != want and h in earlier_hashes(run.dataset)

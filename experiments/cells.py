@@ -1,8 +1,12 @@
 """What a sweep cell is, and whether a run directory (or an exported results folder) holds it.
 
 A cell is identified by the config its run would record in ``config.yaml``: the algorithm's full
-resolved config (schedule, per-dataset file and ``--set`` values applied) and the dataset's
-content hash (``runstate.resolved_config``). A folder counts as that cell finished only when its
+resolved config (schedule, per-dataset file and ``--set`` values applied), the dataset by the name
+every machine gives it (a D4RL file by its file name, not its folder: ``ids.canonical_name``), its
+content hash, and what its scores are measured against (evaluation env and reference returns:
+``envs.EVAL_KEYS``; results written before these were recorded count as recorded with what the
+manifest, or for other data the data's metadata, gives today: ``recorded_before``)
+(``runstate.resolved_config``). A folder counts as that cell finished only when its
 ``config.yaml`` equals that config (the git commit, ``checkpoint_every``, and for a finished
 run the torch thread count and the device, aside) and its ``final.json`` is a valid finished
 record. The thread count and the device are how a run was executed, not what it is: they change
@@ -26,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from curatedrl.datasets.ids import canonical_name
+from curatedrl.envs import EVAL_KEYS
 from curatedrl.run.checkpoint import config_differences
 from curatedrl.run.rundir import read_json_object, read_yaml
 from curatedrl.run.schema import config_problem, final_problem
@@ -36,23 +42,39 @@ EXECUTION_KEYS = ("threads", "device")
 REPLACED_DIR = ".replaced"  # under <root>/<schedule>/: run directories of changed cells
 
 
-def data_hashes(datasets: list[str]) -> dict[str, tuple[str | None, str]]:
-    """{dataset: (content hash, where it comes from)}. Local data is loaded and hashed; a suite
-    dataset not generated here yet is compared by the committed manifest's hash."""
+def data_hashes(datasets: list[str]
+                ) -> dict[str, tuple[str | None, str, dict[str, Any] | None]]:
+    """{dataset: (content hash, where it comes from, what its scores are measured against
+    (``envs.evaluation_record``))}. Local data is loaded and hashed; a suite dataset not
+    generated here yet is compared by the committed manifest's hash, evaluation env and
+    reference returns; other data that is not here by nothing (None)."""
     from curatedrl.datasets import load
-    from curatedrl.datasets.manifest import expected_hash
+    from curatedrl.datasets.manifest import expected_evaluation, expected_hash
     from curatedrl.datasets.minari_io import local_dataset_ids
+    from curatedrl.envs import evaluation_record
 
     local = set(local_dataset_ids())
     out = {}
     for ds in dict.fromkeys(datasets):
         if ds in local or Path(ds).is_file():
-            out[ds] = (load(ds).content_hash, "local data")
+            data = load(ds)
+            out[ds] = (data.content_hash, "local data", evaluation_record(data.metadata))
         else:
             h = expected_hash(ds)
             out[ds] = (h, "from the manifest: not generated here yet" if h else
-                       "not generated here yet and not in a manifest: not compared")
+                       "not generated here yet and not in a manifest: not compared",
+                       expected_evaluation(ds) if h else None)
     return out
+
+
+def recorded_before(dataset: str, evaluation: dict[str, Any] | None) -> dict[str, Any]:
+    """What a results folder written before config.yaml recorded the evaluation (``EVAL_KEYS``)
+    was scored against, as far as is known today: for the project's datasets the manifest's
+    evaluation env and reference returns (so a dataset whose metadata changed since is another
+    cell), for other data the data's own metadata now. ``cell_state``'s ``defaults``."""
+    from curatedrl.datasets.manifest import expected_evaluation
+
+    return expected_evaluation(dataset) or dict(evaluation or {})
 
 
 def _earlier(old: dict[str, Any], expected: dict[str, Any]) -> bool:
@@ -75,10 +97,11 @@ def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] 
     """(state, why) of a run directory or exported results folder for the cell ``expected``.
 
     A key that ``folder``'s config.yaml lacks (a config field added since it was written) counts
-    as equal when ``expected`` holds the field's default (``defaults``): fields are added with
-    the default that keeps the old behaviour. A ``dataset_hash`` of None in ``expected`` (the
-    data is not here and no manifest names it) is not compared; one of the manifest's
-    ``earlier_hashes`` counts as the manifest's dataset (as on the leaderboard)."""
+    as its default (``defaults``), so as equal when ``expected`` holds that default: fields are
+    added with the default that keeps the old behaviour. A ``dataset_hash`` of None in
+    ``expected`` (the data is not here and no manifest names it) is not compared, nor is the
+    evaluation then; one of the manifest's ``earlier_hashes`` counts as the manifest's dataset
+    (as on the leaderboard). A D4RL file's path in an older config.yaml counts as its name."""
     folder = Path(folder)
     final_path, config_path = folder / "final.json", folder / "config.yaml"
     final = None
@@ -97,10 +120,14 @@ def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] 
             return "damaged", f"config.yaml is damaged: {problem}"
         if "threads" not in old:
             old = {**old, "threads": _threads_of(final) or expected.get("threads")}
+        old["dataset"] = canonical_name(old["dataset"])  # D4RL: its name, not its old path
         for key, value in (defaults or {}).items():
-            if key not in old and expected.get(key) == value:
-                old[key] = value
-        if expected.get("dataset_hash") is None or _earlier(old, expected):
+            old.setdefault(key, value)  # a field added since: the value it had then
+        if expected.get("dataset_hash") is None:  # the data is not here: nothing to compare
+            old = {k: v for k, v in old.items() if k not in EVAL_KEYS}
+            old.update({k: expected.get(k) for k in ("dataset_hash", *EVAL_KEYS)
+                        if k in expected})
+        elif _earlier(old, expected):
             old = {**old, "dataset_hash": expected.get("dataset_hash")}
         diff = config_differences(old, expected)
         if final is not None and final["status"] == "finished":
@@ -155,7 +182,7 @@ def plan(cells, schedule, base, results, skip_exported, expected, hashes, backen
     if dry_run:
         for c in todo:
             print(f"  would run {c.name} ({state[c][0]}: {state[c][1]})")
-        for ds, (h, source) in hashes.items():
+        for ds, (h, source, _) in hashes.items():
             print(f"  data {ds}: content hash {h} ({source})")
     return state, {"finished": [], "skipped": skipped, "exported": exported, "failed": [],
                    "todo": todo, "refused": []}

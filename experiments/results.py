@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from curatedrl.datasets.ids import canonical_name
 from curatedrl.errors import CuratedRLError
 from curatedrl.run.rundir import ResultsFileWarning, read_csv, read_json_object, read_yaml
 from curatedrl.run.schema import config_problem, eval_rows_problem, final_problem, \
@@ -41,9 +42,7 @@ class Run:
     @property
     def dataset(self) -> str:
         """The dataset as every machine names it (a D4RL file by D4RL's name, not its path)."""
-        from curatedrl.experiments.sources import canonical
-
-        return canonical(self.source, self.final["dataset"])
+        return canonical_name(self.final["dataset"])
 
 
 # Beyond these a value is no result: 100 is an expert's normalised score; 1e8 s is 3 years.

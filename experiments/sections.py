@@ -353,7 +353,7 @@ def make_section(schedule: str, source: str, runs: list[Run], results: Path, plo
 
     verdict = admit(runs, results, expected_hash, earlier_hashes)
     datasets = suite_datasets(source)
-    datasets += sorted({r.dataset for r in runs} - set(datasets))
+    datasets += sorted({r.dataset for r in verdict.admitted} - set(datasets))
     sec = Section(schedule, source, verdict.admitted, verdict.excluded, datasets,
                   earlier=verdict.earlier)
     sec.last = _scores(sec.runs, "normalized_score_last")

@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from curatedrl.algos import config_from_dict
-from curatedrl.experiments import children, seedgroups
+from curatedrl.experiments import children, seedgroups, sources
 from curatedrl.experiments.admission import check_export, check_sweep_export
-from curatedrl.experiments.cells import data_hashes, move_aside, plan
+from curatedrl.experiments.cells import data_hashes, move_aside, plan, recorded_before
 from curatedrl.experiments.cell_config import cell_overrides, suite
 from curatedrl.experiments.launch import run_local, run_ray
 from curatedrl.datasets.ids import dataset_slug
@@ -124,13 +124,14 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
           wandb_group: str | None = None, gpu_fraction: float = 0.0, threads: int = 0,
           progress: bool = True, skip_exported: bool = False,
           dry_run: bool = False, export_as: str | None = None,
-          seeds_per_process: int | None = None, source: str = "curatedrl"
+          seeds_per_process: int | None = None, source: str | None = None
           ) -> dict[str, list]:
     """Run the unfinished cells; returns {"finished", "skipped", "exported", "failed", "todo",
     "refused"} lists.
 
-    ``source``: the data source of the cells (``sources.py``): they export to
-    ``<results>/<schedule>/<source>/`` and, other than the default, run under
+    ``source``: the data source of the cells (``sources.py``; None: the one their datasets
+    belong to, ``ids.dataset_source``; a dataset of another source is refused in one line): they
+    export to ``<results>/<schedule>/<source>/`` and, other than the default, run under
     ``<root>/<schedule>/<source>/`` (cells of the same name on other data never share a folder).
     ``export_as``: export to ``<results>/<export_as>/`` instead of the schedule's tables (for
     runs beyond the schedule); without it such runs are refused, one line each.
@@ -146,6 +147,9 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
         raise CuratedRLError(f"unknown backend {backend!r}; choose local or ray")
     if skip_exported and results is None:
         raise CuratedRLError("--skip-exported reads the results tree; drop --no-results")
+    explicit = source is not None
+    source = source or sources.implied([c.dataset for c in cells])
+    sources.agree(source, [c.dataset for c in cells], explicit)
     check_output_dir(Path(root), "--root")
     if results is not None:
         check_output_dir(Path(results), "--results")
@@ -161,10 +165,12 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
             cfg = config_from_dict(cls, {**overrides[c], "seed": c.seed, "dataset": c.dataset})
         except CuratedRLError as exc:
             raise CuratedRLError(f"cell {c.name} (schedule {schedule['name']}): {exc}") from None
-        expected[c] = resolved_config(c.algo, cfg, hashes[c.dataset][0], threads, commit)
+        data_hash, _, evaluation = hashes[c.dataset]
+        expected[c] = resolved_config(c.algo, cfg, data_hash, threads, commit, evaluation)
         cfgs[c] = cfg
-        defaults[c] = resolved_config(c.algo, cls(seed=c.seed, dataset=c.dataset), None,
-                                      threads, commit)
+        defaults[c] = {**resolved_config(c.algo, cls(seed=c.seed, dataset=c.dataset), None,
+                                         threads, commit),
+                       **recorded_before(c.dataset, evaluation)}
     seedgroups.check(seeds_per_process, cells, cfgs)
     if results is not None:  # after the configs: an ill-typed value is the first thing to fix
         check_sweep_export(schedule, extra, export_as)

@@ -19,7 +19,7 @@ from curatedrl.run.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSION, RESU
 from curatedrl.run.journal import JOURNAL_FILE, RowJournal
 from curatedrl.run.rundir import write_csv, write_json, write_yaml
 from curatedrl.run.runstate import check_config, previous_failure, resume_point
-from curatedrl.envs import evaluate
+from curatedrl.envs import EVAL_KEYS, evaluate
 from curatedrl.provenance import hardware
 
 EVAL_SEED = 1_000_000  # evaluation episodes use seeds EVAL_SEED + 1000 * seed + i
@@ -100,7 +100,8 @@ class RunRecord:
 
     def summary(self, status: str) -> dict[str, Any]:
         cfg, resolved = self.cfg, self.resolved
-        out = {"algo": resolved["algo"], "dataset": cfg.dataset,
+        out = {"algo": resolved["algo"], "dataset": resolved["dataset"],
+               **{k: resolved[k] for k in EVAL_KEYS if k in resolved},
                "dataset_hash": self.dataset_hash, "seed": cfg.seed, "status": status,
                "steps": cfg.steps, "git_commit": resolved["git_commit"], "device": cfg.device,
                "threads": resolved["threads"], "hardware": hardware(),

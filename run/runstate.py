@@ -13,6 +13,8 @@ import torch
 import yaml
 
 from curatedrl.algos import config_from_dict
+from curatedrl.datasets.ids import canonical_name
+from curatedrl.envs import EVAL_KEYS
 from curatedrl.run.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSION, RESUME_FILE,
                                       config_differences, load_state)
 from curatedrl.run.rundir import read_json_object, read_yaml
@@ -26,16 +28,23 @@ class RunInterrupted(KeyboardInterrupt):
     resume it. A KeyboardInterrupt, so code that stops on Ctrl-C still stops."""
 
 
-RECORD_KEYS = ("algo", "dataset_hash", "git_commit", "threads")  # config.yaml beyond the config
+# config.yaml beyond the algorithm's config
+RECORD_KEYS = ("algo", "dataset_hash", "git_commit", "threads", *EVAL_KEYS)
+DATA_KEYS = ("dataset", "dataset_hash", *EVAL_KEYS)  # what the run trains and is scored on
 
 
-def resolved_config(algo: str, cfg, dataset_hash: str, threads: int | None = None,
-                    commit: str | None = None) -> dict[str, Any]:
-    """What config.yaml records: the algorithm's full config, the data's content hash, the code
-    version and the torch thread count (float reductions, and so results, depend on it)."""
+def resolved_config(algo: str, cfg, dataset_hash: str | None, threads: int | None = None,
+                    commit: str | None = None, evaluation: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    """What config.yaml records: the algorithm's full config with the dataset as every machine
+    names it (``ids.canonical_name``: a D4RL file by its name, never the folder it was found
+    in), the data's content hash, what the scores are measured against (``evaluation``:
+    ``envs.evaluation_record``, the evaluation env and the reference returns), the code version
+    and the torch thread count (float reductions, and so results, depend on it)."""
     resolved = {"algo": algo, "dataset_hash": dataset_hash, "git_commit": commit or git_commit(),
                 "threads": torch.get_num_threads() if threads is None else threads,
-                **dataclasses.asdict(cfg)}
+                **(evaluation or {}), **dataclasses.asdict(cfg)}
+    resolved["dataset"] = canonical_name(cfg.dataset)
     return yaml.safe_load(yaml.safe_dump(
         {k: list(v) if isinstance(v, tuple) else v for k, v in resolved.items()}))
 
@@ -78,8 +87,15 @@ def check_config(run_dir: Path, resolved: dict[str, Any], allow_thread_change: b
     if problem is not None:
         raise CuratedRLError(f"{path} is damaged ({problem}); delete the run directory to start "
                              f"over")
-    old = {"threads": resolved["threads"], **old}  # written before threads were recorded
+    # written before threads / the evaluation were recorded, or with a D4RL file's path
+    old = {"threads": resolved["threads"], **{k: resolved[k] for k in EVAL_KEYS if k in resolved},
+           **old, "dataset": canonical_name(old["dataset"])}
     diff = config_differences(old, resolved)
+    data = [d for d in diff if d.split(":", 1)[0] in DATA_KEYS]
+    if data:
+        raise CuratedRLError(
+            f"{run_dir} holds a run on other data ({'; '.join(data)}); pass another --out, or "
+            f"delete that directory to train on this data there")
     threads = [d for d in diff if d.startswith("threads:")]
     if threads and allow_thread_change:
         diff.remove(threads[0])
@@ -94,6 +110,23 @@ def check_config(run_dir: Path, resolved: dict[str, Any], allow_thread_change: b
             f"{run_dir} holds a run with another config ({'; '.join(diff)}); run the same "
             f"command to resume it, or pass another --out")
     return f"threads {old['threads']} -> {resolved['threads']}" if threads else None
+
+
+def check_data(run_dir: Path, dataset: str) -> None:
+    """Refuse, before the data is loaded, a run directory that holds a run on another dataset,
+    naming it (an unreadable config.yaml is left to ``check_config``)."""
+    path = run_dir / "config.yaml"
+    try:
+        old = read_yaml(path) if path.exists() else {}
+    except CuratedRLError:
+        return
+    had = old.get("dataset")
+    if isinstance(had, str) and canonical_name(had) != canonical_name(dataset):
+        raise CuratedRLError(
+            f"{run_dir} holds a run on other data ({old.get('algo')} on {canonical_name(had)!r}, "
+            f"content hash {old.get('dataset_hash')}); this command trains on "
+            f"{canonical_name(dataset)!r}: pass another --out, or delete that directory to train "
+            f"there")
 
 
 def resume_point(run_dir: Path) -> dict[str, Any] | None:

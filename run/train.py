@@ -20,10 +20,11 @@ from curatedrl.run.lock import DirLock, check_output_dir
 from curatedrl.run.reference import ReferenceCache
 from curatedrl.run.runrecord import (EVAL_SEED, LOG_EVERY, RunRecord,  # noqa: F401
                                      open_checks, open_run_dir, wandb_run)
-from curatedrl.run.runstate import (RunInterrupted, check_config, previous_failure,
-                                    resolved_config)
+from curatedrl.run.runstate import (RunInterrupted, check_config, check_data,
+                                    previous_failure, resolved_config)
 from curatedrl.datasets import load, make_generator, to_device
-from curatedrl.datasets.ids import dataset_slug
+from curatedrl.datasets.ids import dataset_slug, dataset_source
+from curatedrl.envs import evaluation_record
 from curatedrl.datasets.validate import check_dataset_env
 from curatedrl.errors import CuratedRLError
 
@@ -39,8 +40,10 @@ def resolve_algo(name: str):
 
 
 def default_run_dir(algo: str, dataset: str, seed: int, root: Path = Path("runs")) -> Path:
-    """``runs/<algo>/<dataset slug>/seed<N>`` (the slug of the sweep's cells and results)."""
-    return root / algo / dataset_slug(dataset) / f"seed{seed}"
+    """``runs/<source>/<algo>/<dataset slug>/seed<N>``: the data source (``ids.dataset_source``:
+    curatedrl, d4rl, minari) first, so a D4RL file and the project's dataset of the same slug
+    never share a run directory; the slug is that of the sweep's cells and results."""
+    return root / dataset_source(dataset) / algo / dataset_slug(dataset) / f"seed{seed}"
 
 
 def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | None = None,
@@ -66,6 +69,7 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
                                             "dataset": dataset})
     run_dir = Path(out) if out is not None else default_run_dir(algo, dataset, seed)
     check_output_dir(run_dir, "run directory")
+    check_data(run_dir, cfg.dataset)
     previous_failure(run_dir)
     ds = load(cfg.dataset, env=env)
     check_dataset_env(ds)
@@ -73,7 +77,8 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
     np.random.seed(cfg.seed)
     agent = cls(cfg, ds.metadata.obs_dim, ds.metadata.act_dim)
     view = agent.select(ds)
-    resolved = resolved_config(algo, cfg, ds.content_hash)
+    resolved = resolved_config(algo, cfg, ds.content_hash,
+                               evaluation=evaluation_record(ds.metadata))
     if env:
         resolved["env"] = env
     check_config(run_dir, resolved, allow_thread_change)

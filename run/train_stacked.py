@@ -36,18 +36,19 @@ from curatedrl.run.determinism import deterministic_mode
 from curatedrl.run.lock import DirLock, check_output_dir
 from curatedrl.run.runrecord import (LOG_EVERY, RunRecord, open_checks, open_run_dir,
                                      wandb_run)
-from curatedrl.run.runstate import (RunInterrupted, check_config, previous_failure,
-                                    resolved_config)
+from curatedrl.run.runstate import (RunInterrupted, check_config, check_data,
+                                    previous_failure, resolved_config)
 from curatedrl.run.train import default_run_dir, resolve_algo
 from curatedrl.datasets import load, to_device
 from curatedrl.datasets.validate import check_dataset_env
+from curatedrl.envs import evaluation_record
 from curatedrl.errors import CuratedRLError
 
 
 def seed_run_dirs(algo: str, dataset: str, seeds: Sequence[int], out: Path | None
                   ) -> list[Path]:
-    """``<out>/seed<N>`` for every seed (default out: ``runs/<algo>/<dataset>``, the parent of
-    ``train``'s default run directories)."""
+    """``<out>/seed<N>`` for every seed (default out: ``runs/<source>/<algo>/<dataset>``, the
+    parent of ``train``'s default run directories)."""
     parent = Path(out) if out is not None else default_run_dir(algo, dataset, 0).parent
     return [parent / f"seed{s}" for s in seeds]
 
@@ -72,10 +73,13 @@ def train_seeds(algo: str, dataset: str, seeds: Sequence[int],
     dirs = seed_run_dirs(algo, dataset, seeds, out)
     for d in dirs:
         check_output_dir(d, "run directory")
+        check_data(d, dataset)
         previous_failure(d)
     ds = load(dataset)
     check_dataset_env(ds)
-    resolved = [resolved_config(algo, cfg, ds.content_hash) for cfg in cfgs]
+    evaluation = evaluation_record(ds.metadata)
+    resolved = [resolved_config(algo, cfg, ds.content_hash, evaluation=evaluation)
+                for cfg in cfgs]
     for d, r in zip(dirs, resolved):
         check_config(d, r, allow_thread_change)
     # Every check has passed: from here on the run directories are written, by this process.

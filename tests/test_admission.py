@@ -130,5 +130,6 @@ def test_sweep_refuses_set_beyond_a_registered_schedule_and_exports_as_asked(
                        "eval_episodes": 2, "checkpoint_every": 10},
                 export_as="cpu-20steps", threads=1)
     assert out["refused"] == [] and out["failed"] == []
-    assert (tmp_path / "results" / "cpu-20steps" / "curatedrl" / cell.name / "final.json").exists()
+    # test/... is a Minari id outside curatedrl/: Minari data, never in the project's section
+    assert (tmp_path / "results" / "cpu-20steps" / "minari" / cell.name / "final.json").exists()
     assert not (tmp_path / "results" / "cpu").exists()

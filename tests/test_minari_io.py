@@ -66,3 +66,36 @@ def test_writing_an_existing_id_is_refused_and_keeps_the_data(hopper_random_id):
         write_minari(hopper_random_id, [], "Hopper-v5")
     assert load(hopper_random_id).content_hash == before
     assert hopper_random_id in local_dataset_ids()
+
+
+def test_a_dataset_recorded_with_a_200_step_limit_is_evaluated_on_200_step_episodes():
+    """Minari records the env's step limit in its spec; evaluation honours it, as Minari's own
+    ``recover_environment(eval_env=True)`` does (HalfCheetah never terminates early)."""
+    import dataclasses
+
+    import gymnasium as gym
+    from minari.data_collector import EpisodeBuffer
+
+    from curatedrl.envs import evaluate
+
+    did = "test/halfcheetah/limit200-v0"
+    spec = dataclasses.replace(gym.spec("HalfCheetah-v5"), max_episode_steps=200)
+    rec = run_episodes("HalfCheetah-v5", lambda obs: np.zeros((len(obs), 6)), 2, seed=3,
+                       env_kwargs={"max_episode_steps": 200}, num_envs=2, record=True).steps
+    buffers = [EpisodeBuffer(id=i, observations=np.concatenate(
+        [ep["observations"], ep["next_observations"][-1:]]), actions=ep["actions"],
+        rewards=ep["rewards"], terminations=ep["terminations"], truncations=ep["truncations"])
+        for i, ep in enumerate(rec)]
+    minari.create_dataset_from_buffers(did, buffers, env=spec, eval_env=spec,
+                                       algorithm_name="zero", author="tests",
+                                       author_email="tests@curatedrl.invalid",
+                                       code_permalink="curatedrl", description="200-step limit",
+                                       ref_min_score=0.0, ref_max_score=100.0)
+    assert [len(ep["rewards"]) for ep in rec] == [200, 200]
+    theirs = minari.load_dataset(did).recover_environment(eval_env=True)
+    assert theirs.spec.max_episode_steps == 200
+    theirs.close()
+    meta = load(did).metadata
+    res = evaluate(lambda obs: np.zeros((len(obs), 6)), meta, episodes=2, seed=0, num_envs=2)
+    assert res.lengths.tolist() == [200, 200]  # not the env's registered 1000
+    assert meta.max_episode_steps == 200

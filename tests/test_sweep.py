@@ -110,9 +110,9 @@ def test_skip_exported_and_dry_run_go_on_from_the_results_tree_of_a_fresh_machin
     first = sweep([Cell("bc", hopper_random_id, 0)], schedule, tmp_path / "runs-a", results,
                   progress=False)
     assert len(first["finished"]) == 1
-    seed0 = results / "tiny" / "curatedrl" / Cell("bc", hopper_random_id, 0).name
+    seed0 = results / "tiny" / "minari" / Cell("bc", hopper_random_id, 0).name  # test/...: minari
     before = {p.name: p.read_bytes() for p in seed0.iterdir()}
-    seed1 = results / "tiny" / "curatedrl" / Cell("bc", hopper_random_id, 1).name  # failed
+    seed1 = results / "tiny" / "minari" / Cell("bc", hopper_random_id, 1).name  # failed
     seed1.mkdir(parents=True)
     (seed1 / "final.json").write_text(json.dumps({"status": "failed"}))
 
@@ -124,7 +124,8 @@ def test_skip_exported_and_dry_run_go_on_from_the_results_tree_of_a_fresh_machin
     out = sweep(cells, schedule, tmp_path / "runs-b", results, progress=False,
                 skip_exported=True)  # a new run root: the run directories are elsewhere
     assert [c.seed for c in out["exported"]] == [0] and [c.seed for c in out["finished"]] == [1]
-    assert not (tmp_path / "runs-b" / "tiny" / cells[0].name).exists(), "seed 0 was rerun"
+    assert not (tmp_path / "runs-b" / "tiny" / "minari" / cells[0].name).exists(), \
+        "seed 0 was rerun"
     assert {p.name: p.read_bytes() for p in seed0.iterdir()} == before
     assert cell_status(seed1) == "finished"
 
@@ -143,10 +144,10 @@ def test_failed_cell_is_reported_others_finish_and_share_a_wandb_group(
     assert [o["cell"].algo for o in out["failed"]] == ["filtered_bc"]
     assert "leaves zero episodes" in out["failed"][0]["error"]
     assert "FAILED filtered_bc/" in capsys.readouterr().out
-    assert cell_status(tmp_path / "runs" / "tiny" / cells[1].name) != "finished"
-    assert not (tmp_path / "results" / "tiny" / "curatedrl" / cells[1].name).exists()
+    assert cell_status(tmp_path / "runs" / "tiny" / "minari" / cells[1].name) != "finished"
+    assert not (tmp_path / "results" / "tiny" / "minari" / cells[1].name).exists()
 
-    run_dir = tmp_path / "runs" / "tiny" / cells[0].name
+    run_dir = tmp_path / "runs" / "tiny" / "minari" / cells[0].name
     wandb_file, = run_dir.glob("wandb/offline-run-*/run-*.wandb")
     assert run_group(wandb_file) == "sweep-test"
     rows = history(wandb_file)
@@ -166,7 +167,7 @@ def test_ray_backend_runs_two_cells(hopper_random_id, tmp_path):
     finally:
         ray.shutdown()
     assert sorted(c.algo for c in out["finished"]) == ["bc", "td3_bc"] and not out["failed"]
-    assert len(list((tmp_path / "results").glob("tiny/curatedrl/*/*/seed0/final.json"))) == 2
+    assert len(list((tmp_path / "results").glob("tiny/minari/*/*/seed0/final.json"))) == 2
 
 
 def test_a_cell_trained_on_an_earlier_generation_of_its_data_is_not_rerun(
@@ -179,7 +180,7 @@ def test_a_cell_trained_on_an_earlier_generation_of_its_data_is_not_rerun(
 
     cell = Cell("bc", hopper_random_id, 0)
     sweep([cell], {**TINY, "name": "tiny"}, tmp_path / "runs", None, progress=False)
-    run = tmp_path / "runs" / "tiny" / cell.name
+    run = tmp_path / "runs" / "tiny" / "minari" / cell.name
     old = read_yaml(run / "config.yaml")
     now = {**old, "dataset_hash": "f" * 16}
     monkeypatch.setattr(manifest, "expected_hash", lambda d, path=None: "f" * 16)

@@ -127,10 +127,10 @@ def test_sweep_stacks_the_seeds_of_a_cell_and_skips_them_after(hopper_random_id,
     out = sweep(cells, schedule, tmp_path / "runs", tmp_path / "results", progress=False,
                 seeds_per_process=2)
     assert len(out["finished"]) == 2 and not out["failed"]
-    logs = list((tmp_path / "runs" / "tiny" / "td3_bc").glob("*/train-seeds0-1.log"))
+    logs = list((tmp_path / "runs" / "tiny" / "minari" / "td3_bc").glob("*/train-seeds0-1.log"))
     assert len(logs) == 1 and "--seeds 0,1" in logs[0].read_text()
     for c in cells:
-        exported = tmp_path / "results" / "tiny" / "curatedrl" / c.name
+        exported = tmp_path / "results" / "tiny" / "minari" / c.name
         final = json.loads((exported / "final.json").read_text())
         assert final["status"] == "finished" and final["stacked_seeds"] == [0, 1]
     again = sweep(cells, schedule, tmp_path / "runs", tmp_path / "results", progress=False)

@@ -48,7 +48,8 @@ def _markup_tree(root: Path) -> None:
         write_run(root, "bc", seed, 10.0 + seed, dataset=dataset, schedule=_payload("schedule"),
                   commit="<script>document.title='commit'</script>", dataset_hash=_payload("hash"),
                   final={"hardware": f"{_payload('hardware')} | `x` *y*",
-                         "device": "<svg onload=document.title='device'>"})
+                         "device": "<svg onload=document.title='device'>"},
+                  source="d4rl")  # a .hdf5 file is D4RL data: its own section
     algo = _payload("algo")
     write_run(root, algo, 0, 20.0, config={})  # listed: algo not registered
     cfg = {"algo": "bc", **expected_config("bc", DS, 0, load_schedule("cpu"))}
