@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from curatedrl.constants import DEFAULT_DATASET, ENVS, SIZES, TIERS
-from curatedrl.errors import CuratedRLError
+from curatedrl.errors import CuratedRLError, shown
 
 
 def _datasets_list(args: argparse.Namespace) -> None:
@@ -178,18 +178,17 @@ def _policies_train(args: argparse.Namespace) -> None:
 
 
 def parse_sets(items: list[str]) -> dict:
-    """``key=value`` pairs; values are read as YAML scalars or lists (``1e-3``, ``[90, 95]``)."""
-    import yaml
+    """``key=value`` pairs; values are read as YAML scalars or lists (``1e-3``, ``[90, 95]``),
+    within the limits of every YAML the suite reads (``run.schema.load_yaml``: size, alias
+    expansion); a message never echoes more than the start of a value."""
+    from curatedrl.run.schema import load_yaml
 
     out = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise CuratedRLError(f"--set needs key=value, got {item!r}")
-        try:
-            out[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            raise CuratedRLError(f"--set {key}: cannot read value {value!r}") from None
+            raise CuratedRLError(f"--set needs key=value, got {shown(item)}")
+        out[key.strip()] = load_yaml(value, f"--set {key.strip()[:40]}")
     return out
 
 
@@ -200,7 +199,16 @@ def _train(args: argparse.Namespace) -> None:
 
     _set_threads(args.threads)
     overrides = parse_sets(args.set or [])
+    for key, flag in (("env", "--env"), ("dataset", "--dataset"), ("seed", "--seed")):
+        given = getattr(args, key)
+        if key in overrides and given is not None and overrides[key] != given:
+            raise CuratedRLError(f"{flag} {shown(given)} and --set {key}="
+                                 f"{shown(overrides[key])} disagree; give {key} once")
     env = overrides.pop("env", None)  # --set env=... as --env
+    seed = overrides.pop("seed", None)  # --set seed=... as --seed
+    overrides.pop("dataset", None)  # --set dataset=... is --dataset (the same, checked above)
+    if args.seed is None and seed is not None:
+        args.seed = seed
     for key in ("steps", "device", "eval_every", "eval_episodes", "final_eval_episodes",
                 "batch_size"):
         value = getattr(args, key)
@@ -244,9 +252,10 @@ def _train_seeds(args: argparse.Namespace, overrides: dict) -> None:
 
 
 def _stop_on_sigterm() -> None:
-    """SIGTERM stops like Ctrl-C (the run says how to resume; later signals are ignored). A
-    sweep's cell also stops when the sweep dies, even by SIGKILL (Linux: the parent-death
-    signal), so none is orphaned."""
+    """SIGTERM stops like Ctrl-C (the run says how to resume; later signals are ignored). Ctrl-C
+    that this process was started ignoring (a background job of a non-interactive shell, or of
+    a sweep started so) stays ignored. A sweep's cell also stops when the sweep dies, even by
+    SIGKILL (Linux: the parent-death signal), so none is orphaned."""
     import os
     import signal
 
@@ -255,7 +264,8 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, stop)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     parent = os.environ.get("CURATEDRL_SWEEP_PID")
     if parent and sys.platform.startswith("linux"):
@@ -610,7 +620,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; 0, 2 (bad input: one line on stderr) or 130 (interrupted). The signal
+    handlers a command installs (SIGTERM stops a run) are put back when it returns, so that
+    calling ``main`` in a process (tests, notebooks) leaves that process's handlers as they
+    were."""
+    import signal
+    import threading
+
     args = build_parser().parse_args(argv)
+    names = (signal.SIGINT, signal.SIGTERM)
+    main_thread = threading.current_thread() is threading.main_thread()
+    saved = {s: signal.getsignal(s) for s in names} if main_thread else {}
     try:
         args.func(args)
     except CuratedRLError as exc:
@@ -619,6 +639,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM to train / sweep
         print(f"curatedrl: {exc or 'interrupted'}", file=sys.stderr)
         return 130
+    finally:
+        for sig, handler in saved.items():
+            if handler is not None:  # None: installed outside Python, cannot be put back
+                signal.signal(sig, handler)
     return 0
 
 

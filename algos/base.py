@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -14,7 +15,7 @@ from curatedrl.constants import DEFAULT_DATASET
 from curatedrl.datasets.buffer import DeviceBuffer, EpisodeBatch, TransitionBatch
 from curatedrl.datasets.episodes import EpisodeDataset
 from curatedrl.datasets.filters import EpisodeView, as_view
-from curatedrl.errors import CuratedRLError
+from curatedrl.errors import CuratedRLError, shown
 
 
 @dataclass
@@ -50,7 +51,13 @@ class BaseConfig:
     deterministic: bool = False
 
     def validate(self) -> None:
-        """Refuse values no run can use; subclasses extend it."""
+        """Refuse values no run can use; subclasses extend it. Whether the device exists on
+        this machine is the run's check (``run.resources``): a sweep resolves configs for
+        other machines."""
+        if not 0 <= self.seed <= MAX_SEED:
+            raise CuratedRLError(f"seed must be an integer in [0, {MAX_SEED}] (numpy's seed "
+                                 f"range), got {shown(self.seed)}")
+        device_problem(self.device)
         if self.steps <= 0:
             raise CuratedRLError(f"steps must be positive, got {self.steps}")
         if self.batch_size <= 0:
@@ -61,8 +68,24 @@ class BaseConfig:
         if self.checkpoint_every < 0:
             raise CuratedRLError(f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
         for f in dataclasses.fields(self):
-            if f.name.endswith("lr") and getattr(self, f.name) <= 0:
+            if f.name.endswith("lr") and not 0 < getattr(self, f.name) < math.inf:
                 raise CuratedRLError(f"{f.name} must be positive, got {getattr(self, f.name)}")
+
+
+MAX_SEED = 2**32 - 1  # np.random.seed's largest seed
+DEVICE_TYPES = ("cpu", "cuda", "mps")
+
+
+def device_problem(device: str) -> None:
+    """Refuse a device string that names no torch device this suite runs on (``cpu``, ``cuda``,
+    ``cuda:N``, ``mps``)."""
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError, ValueError):
+        kind = None
+    if kind not in DEVICE_TYPES:
+        raise CuratedRLError(f"device {shown(device)} is not a torch device this suite runs on; "
+                             f"use cpu, cuda, cuda:N or mps")
 
 
 def config_from_dict(cls: type[BaseConfig], values: dict[str, Any]) -> BaseConfig:
@@ -85,22 +108,37 @@ def config_from_dict(cls: type[BaseConfig], values: dict[str, Any]) -> BaseConfi
 
 
 def _coerce(key: str, value: Any, annotation: Any) -> Any:
-    text = str(annotation)
+    """``value`` as the field's type: bool, int, float, str, a tuple of floats or ``int |
+    None``; anything else is one line naming the key (the value shown shortened)."""
+    text = str(annotation).removeprefix("<class '").removesuffix("'>")
+    scalar = isinstance(value, (bool, int, float, str))
     try:
-        if text in ("bool", "<class 'bool'>"):
-            if isinstance(value, bool) or value in (0, 1):
+        if text == "bool":
+            if isinstance(value, bool) or (scalar and value in (0, 1)):
                 return bool(value)
             raise ValueError
-        if text in ("int", "<class 'int'>"):
-            if isinstance(value, float) and not value.is_integer():
+        if text in ("int", "int | None"):
+            if value is None and text == "int | None":
+                return None
+            if not scalar or isinstance(value, float) and not value.is_integer():
                 raise ValueError
             return int(value)
-        if text in ("float", "<class 'float'>"):
+        if text == "float":
+            if not scalar or isinstance(value, bool):
+                raise ValueError
             return float(value)
-        if text.startswith("tuple") and isinstance(value, (list, tuple)):
+        if text == "str":
+            if not isinstance(value, str):
+                raise ValueError
+            return value
+        if text.startswith("tuple"):
+            if not isinstance(value, (list, tuple)) or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+                raise ValueError
             return tuple(float(v) for v in value)
-    except (TypeError, ValueError):
-        raise CuratedRLError(f"config key {key!r} needs a {text}, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        what = "list of numbers" if text.startswith("tuple") else text
+        raise CuratedRLError(f"config key {key!r} needs a {what}, got {shown(value)}") from None
     return value
 
 
@@ -149,6 +187,12 @@ class Algorithm:
         before (a resumed run: its checkpoint restores the state afterwards); returns what the
         run records (e.g. π_ref's cache key). Nothing by default."""
         return dict(info or {})
+
+    def batch_rows(self, view: EpisodeView) -> int:
+        """The most dataset rows one of its batches holds when it trains on ``view`` (the run
+        refuses a batch that cannot fit in memory): ``cfg.batch_size`` transitions by
+        default."""
+        return self.cfg.batch_size
 
     def sample(self, buffer: DeviceBuffer, gen: torch.Generator) -> EpisodeBatch | TransitionBatch:
         """One training batch from ``buffer``: ``cfg.batch_size`` transitions by default."""

@@ -17,6 +17,7 @@ from curatedrl.algos.networks import GaussianActor
 from curatedrl.algos.nll import weighted_episode_nll
 from curatedrl.datasets.buffer import DeviceBuffer, EpisodeBatch, TransitionBatch
 from curatedrl.datasets.episodes import EpisodeDataset
+from curatedrl.datasets.filters import EpisodeView
 from curatedrl.errors import CuratedRLError
 
 
@@ -70,6 +71,12 @@ class ActorLearner(Algorithm):
         kwargs = {"steps_per_episode": k} if k else {}
         return buffer.sample_episodes(self.cfg.batch_size, gen, **kwargs)
 
+    def batch_rows(self, view: EpisodeView) -> int:
+        """``cfg.batch_size`` episodes of ``cfg.steps_per_episode`` rows, or whole: at most the
+        view's longest."""
+        k = self.cfg.steps_per_episode
+        return self.cfg.batch_size * (k or int(view.lengths.max()))
+
     def step_optimizer(self, loss: torch.Tensor) -> None:
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -95,6 +102,11 @@ class BC(ActorLearner):
     def __init__(self, cfg: BCConfig, obs_dim: int, act_dim: int):
         super().__init__(cfg, obs_dim, act_dim, cfg.lr)
         self.replayed: dict[str, torch.Tensor] | None = None
+
+    def batch_rows(self, view: EpisodeView) -> int:
+        if self.cfg.level == "episode":
+            return super().batch_rows(view)
+        return self.cfg.batch_size
 
     def sample(self, buffer: DeviceBuffer, gen: torch.Generator) -> EpisodeBatch | TransitionBatch:
         if self.cfg.level == "episode":

@@ -109,6 +109,13 @@ class FilteredBC(ActorLearner):
             return min_return(ds, self.cfg.min_return)
         return percentile_strata(ds, self.cfg.percentiles)
 
+    def batch_rows(self, view: EpisodeView) -> int:
+        """The larger of stage 2's batch (on ``view``) and stage 1's (on the whole dataset)."""
+        ref = reference_config(self.cfg)
+        whole = int(view.dataset.lengths.max())
+        return max(super().batch_rows(view),
+                   ref.batch_size * (ref.steps_per_episode or whole))
+
     def sample(self, buffer: DeviceBuffer, gen: torch.Generator) -> EpisodeBatch:
         return self.sample_episodes(buffer, gen)
 

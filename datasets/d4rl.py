@@ -20,8 +20,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from curatedrl.datasets.episodes import DatasetMetadata, EpisodeDataset
-from curatedrl.errors import CuratedRLError
+from curatedrl.datasets.episodes import DatasetMetadata, EpisodeDataset, step_array_problem
+from curatedrl.errors import CuratedRLError, shown
 
 REQUIRED_KEYS = ("observations", "actions", "rewards", "terminals", "timeouts")
 
@@ -43,10 +43,10 @@ def is_d4rl_path(spec: str) -> bool:
 def env_from_name(path: Path, env: str | None) -> str:
     """The D4RL env family (hopper, ...) given explicitly or read off the file name."""
     if env is not None:
-        name = env.lower()
+        name = env.lower() if isinstance(env, str) else None
         if name not in D4RL_ENVS:
             raise CuratedRLError(
-                f"unknown D4RL env {env!r}; choose one of {', '.join(D4RL_ENVS)}"
+                f"unknown D4RL env {shown(env)}; choose one of {', '.join(D4RL_ENVS)}"
             )
         return name
     stem = path.name.lower()
@@ -85,14 +85,31 @@ def load_d4rl(path: str | Path, env: str | None = None) -> EpisodeDataset:
     return _from_arrays(path, name, data, next_obs)
 
 
+# D4RL's keys checked as EpisodeDataset's per-step arrays (episodes.STEP_KINDS).
+_AS_STEP_ARRAY = {"observations": "observations", "actions": "actions", "rewards": "rewards",
+                  "terminals": "terminations", "timeouts": "truncations",
+                  "next_observations": "next_observations"}
+
+
 def _from_arrays(path: Path, name: str, data: dict, next_obs: np.ndarray | None
                  ) -> EpisodeDataset:
+    arrays = {**data, **({} if next_obs is None else {"next_observations": next_obs})}
+    for key, arr in arrays.items():
+        problem = step_array_problem(key, arr, _AS_STEP_ARRAY[key])
+        if problem is not None:
+            raise CuratedRLError(f"D4RL file {str(path)!r}: {problem}; download or regenerate "
+                                 f"it")
     for key in ("observations", "actions"):
         if data[key].ndim != 2:
             raise CuratedRLError(
                 f"D4RL file {str(path)!r}: {key} has shape {data[key].shape}; expected "
                 f"(steps, size)"
             )
+    if next_obs is not None and next_obs.shape != data["observations"].shape:
+        raise CuratedRLError(
+            f"D4RL file {str(path)!r}: next_observations has shape {next_obs.shape}, "
+            f"observations {data['observations'].shape}; they must match (one next "
+            f"observation per step): download or regenerate it")
     obs = data["observations"].astype(np.float32)
     act = data["actions"].astype(np.float32)
     n = len(obs)

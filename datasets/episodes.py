@@ -16,6 +16,40 @@ import numpy as np
 from curatedrl.errors import CuratedRLError
 
 
+# What each per-step array may hold, by numpy dtype kind: real numbers for observations and
+# rewards; floats for actions (continuous control: integer actions would be a discrete space);
+# 0/1 flags for terminations and truncations. Byte strings, strings, complex numbers and Python
+# objects are refused: numpy would turn b"1.5" into 1.5 silently, and drop imaginary parts
+# with only a warning.
+STEP_KINDS = {"observations": "iuf", "next_observations": "iuf", "actions": "f",
+              "rewards": "iuf", "terminations": "biuf", "truncations": "biuf"}
+_KIND_NAMES = {"b": "boolean", "i": "integer", "u": "integer", "f": "floating-point",
+               "c": "complex", "S": "byte-string", "U": "string", "O": "Python object",
+               "V": "structured", "M": "datetime", "m": "timedelta"}
+
+
+def step_array_problem(name: str, arr: np.ndarray, kind: str | None = None) -> str | None:
+    """What is wrong with the dtype or values of the per-step array ``name`` (a key of
+    ``STEP_KINDS``, or ``kind`` to check it as that key), or None."""
+    kinds = STEP_KINDS[kind or name]
+    if arr.dtype.kind not in kinds:
+        wanted = " or ".join(dict.fromkeys(_KIND_NAMES[k] for k in kinds))
+        return (f"{name} holds {_KIND_NAMES.get(arr.dtype.kind, str(arr.dtype))} values "
+                f"(dtype {arr.dtype}); it must hold {wanted} numbers")
+    if "b" in kinds and arr.dtype.kind != "b" and arr.size and not np.isin(arr, (0, 1)).all():
+        return f"{name} holds values other than 0 and 1 (it is a per-step flag)"
+    return None
+
+
+def step_shape_problem(name: str, arr: np.ndarray, steps: int, width: int | None) -> str | None:
+    """What is wrong with the shape of a per-step array of ``steps`` rows (``width``: columns
+    of a 2-D array; None: 1-D), or None."""
+    want = (steps,) if width is None else (steps, width)
+    if arr.shape != want:
+        return f"{name} has shape {arr.shape}, expected {want}"
+    return None
+
+
 @dataclass
 class DatasetMetadata:
     """What a dataset says about itself.
@@ -154,9 +188,22 @@ class EpisodeDataset:
 
 def from_episodes(episodes: list[dict[str, np.ndarray]], metadata: DatasetMetadata
                   ) -> EpisodeDataset:
-    """Pack a list of per-episode dicts (keys as ``EpisodeDataset.episode``) into a dataset."""
+    """Pack a list of per-episode dicts (keys as ``EpisodeDataset.episode``) into a dataset.
+    Every episode's arrays must have the dtypes of ``STEP_KINDS`` and the widths of
+    ``metadata`` (one line naming the episode otherwise)."""
     if not episodes:
         raise CuratedRLError(f"dataset {metadata.dataset_id!r} holds no episodes")
+    widths = {"observations": metadata.obs_dim, "next_observations": metadata.obs_dim,
+              "actions": metadata.act_dim}
+    for i, ep in enumerate(episodes):
+        steps = len(np.asarray(ep["rewards"]).reshape(-1))
+        for key in STEP_KINDS:
+            arr = np.asarray(ep[key])
+            problem = step_array_problem(key, arr) or \
+                step_shape_problem(key, arr, steps, widths.get(key))
+            if problem is not None:
+                raise CuratedRLError(f"dataset {metadata.dataset_id!r}: episode {i}: {problem}; "
+                                     f"the data is corrupt or not of this env: regenerate it")
     lengths = [len(ep["rewards"]) for ep in episodes]
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
 

@@ -63,7 +63,18 @@ def dataset_overrides(algo: str, dataset: str) -> dict[str, Any]:
     return read_yaml(path) if path.exists() else {}
 
 
+# A cell's own fields: its seed comes from --seeds, its dataset (and so its env) from the suite
+# and --data; a schedule or --set naming them would be overridden, or refused by the cell.
+CELL_FIELDS = ("seed", "dataset", "env")
+
+
 def cell_overrides(algo: str, dataset: str, schedule: dict[str, Any],
                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {**schedule_overrides(schedule, algo), **dataset_overrides(algo, dataset),
-            **(extra or {})}
+    out = {**schedule_overrides(schedule, algo), **dataset_overrides(algo, dataset),
+           **(extra or {})}
+    fixed = [k for k in CELL_FIELDS if k in out]
+    if fixed:
+        where = "--set" if fixed[0] in (extra or {}) else f"schedule {schedule.get('name')!r}"
+        raise CuratedRLError(f"{where} sets {fixed[0]!r}, which is each cell's own (seeds: "
+                             f"--seeds; datasets: --suite, --dataset and --data); drop it")
+    return out

@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
 
 from curatedrl.errors import CuratedRLError
 from curatedrl.experiments import children
+from curatedrl.run.progress import progress as progress_display
 from curatedrl.run.rundir import read_json_or_warn
 
 
@@ -107,14 +107,24 @@ def _collect(job_outcomes: list[dict], outcomes: list[dict], bar, publish) -> No
     bar.set_postfix(failed=sum(o["status"] == "failed" for o in outcomes))
 
 
+# The main thread waits for jobs in slices of this many seconds. A signal the kernel delivers to
+# a worker thread (it picks any thread) only sets Python's flag; a main thread blocked in one
+# long wait would not run the SIGTERM / Ctrl-C handler until a job ended (an orphaned sweep
+# ignored SIGTERM for minutes), so it wakes up this often to run it.
+WAKE_S = 0.5
+
+
 def run_local(jobs, workers, address, gpu_fraction, progress, publish, outcomes) -> None:
     pool = ThreadPoolExecutor(max_workers=workers)
     futures = [pool.submit(run_cells, *job) for job in jobs]
     try:
-        with tqdm(total=sum(len(j[0]) for j in jobs), desc="cells", disable=not progress
-                  ) as bar:
-            for fut in as_completed(futures):
-                _collect(fut.result(), outcomes, bar, publish)
+        with progress_display(total=sum(len(j[0]) for j in jobs), desc="cells",
+                              enabled=progress) as bar:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=WAKE_S, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=futures.index):  # in submission order
+                    _collect(fut.result(), outcomes, bar, publish)
     except KeyboardInterrupt:
         for fut in futures:
             fut.cancel()
@@ -144,11 +154,12 @@ def run_ray(jobs, workers, address, gpu_fraction, progress, publish, outcomes) -
     task = ray.remote(num_cpus=1, num_gpus=gpu_fraction)(run_cells)
     pending = [task.remote(*job) for job in jobs]
     try:
-        with tqdm(total=sum(len(j[0]) for j in jobs), desc="cells (ray)",
-                  disable=not progress) as bar:
+        with progress_display(total=sum(len(j[0]) for j in jobs), desc="cells (ray)",
+                              enabled=progress) as bar:
             while pending:
-                done, pending = ray.wait(pending, num_returns=1)
-                _collect(ray.get(done[0]), outcomes, bar, publish)
+                done, pending = ray.wait(pending, num_returns=1, timeout=WAKE_S)
+                for ref in done:
+                    _collect(ray.get(ref), outcomes, bar, publish)
     except KeyboardInterrupt:
         for ref in pending:  # the worker dies; its train child gets SIGTERM (parent-death)
             ray.cancel(ref, force=True)

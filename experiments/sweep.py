@@ -42,7 +42,7 @@ from curatedrl.experiments.cell_config import cell_overrides, suite
 from curatedrl.experiments.launch import run_local, run_ray
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.run.lock import DirLock, check_output_dir, is_locked
-from curatedrl.run.rundir import atomic_write
+from curatedrl.fileio import atomic_write_dir, remove_stale_temporaries
 from curatedrl.run.runstate import resolved_config
 from curatedrl.run.train import resolve_algo
 from curatedrl.errors import CuratedRLError
@@ -91,15 +91,14 @@ def expand(suite_name: str, seeds: int | Iterable[int], algos: list[str] | None 
 
 
 def export(run_dir: Path, dest: Path, schedule_name: str | None = None) -> None:
-    """Copy a finished run's small files into the results tree (each copy atomic). With
-    ``schedule_name`` (a registered schedule), a run from a modified tree or with a config
-    beyond that schedule is refused (CuratedRLError) and nothing is written."""
+    """Copy a finished run's small files into the results tree, as one set
+    (``fileio.atomic_write_dir``: a killed export leaves the old three files or the new three,
+    never a new config.yaml beside an old final.json). With ``schedule_name`` (a registered
+    schedule), a run from a modified tree or with a config beyond that schedule is refused
+    (CuratedRLError) and nothing is written."""
     if schedule_name is not None:
         check_export(run_dir, schedule_name)
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in RESULT_FILES:
-        data = (run_dir / name).read_bytes()
-        atomic_write(dest / name, lambda f: f.write(data), binary=True)
+    atomic_write_dir(dest, {name: (run_dir / name).read_bytes() for name in RESULT_FILES})
 
 
 def ensure_datasets(cells: list[Cell]) -> None:
@@ -185,11 +184,23 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     base.mkdir(parents=True, exist_ok=True)
     with DirLock(base, "sweep root", SWEEP_LOCK,
                  hint="; wait for that sweep to end, or pass another --root"):
+        _remove_temporaries(base, None if results is None else Path(results) / table)
         state, out = plan(cells, schedule, base, results, skip_exported, expected, hashes,
                           backend, workers, defaults=defaults, table=table)
         return _execute(cells, schedule, base, results, backend, workers, address, extra,
                         wandb_group, gpu_fraction, threads, progress, state, out, overrides,
                         table, export_as, seedgroups.groups(out["todo"], seeds_per_process, cfgs))
+
+
+def _remove_temporaries(base: Path, exported: Path | None) -> None:
+    """Temporary files and folders that killed writers left in the run directories and the
+    exported results (``fileio.remove_stale_temporaries``); one line says how many."""
+    removed = remove_stale_temporaries(base, recursive=True)
+    if exported is not None:
+        removed += remove_stale_temporaries(exported, recursive=True)
+    if removed:
+        print(f"sweep: removed {len(removed)} temporary file(s) left by killed writers "
+              f"(first: {removed[0]})")
 
 
 def _execute(cells, schedule, base, results, backend, workers, address, extra, wandb_group,

@@ -11,8 +11,9 @@ tensors, numbers, strings, lists and dicts only, so it is written with ``torch.s
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -39,6 +40,21 @@ def load_state(path: Path) -> dict[str, Any]:
             f"{str(exc).splitlines()[0] if str(exc) else 'empty'}); delete it to start the run "
             f"over"
         ) from None
+
+
+@contextlib.contextmanager
+def restoring(what: str, run_dirs: str) -> Iterator[None]:
+    """Loading a checkpoint's state into this run's agent, sampler and RNGs: a tensor of
+    another shape, a missing or ill-typed entry is one line naming ``what`` (the file) and
+    the run directories to delete, not a traceback."""
+    try:
+        yield
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        detail = " ".join(str(exc).split())
+        detail = detail[:160] + "..." if len(detail) > 160 else detail
+        raise CuratedRLError(f"{what} does not fit this run ({type(exc).__name__}: {detail}); "
+                             f"it is damaged or was written by other code: delete the run "
+                             f"directory {run_dirs} to start over") from None
 
 
 def rng_state() -> dict[str, Any]:

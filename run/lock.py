@@ -4,12 +4,15 @@
 directory: ``.lock``; a sweep's root: ``.sweep.lock``). The OS releases it when the holding
 process exits, however it exits (SIGKILL included), so a stale lock never needs cleaning up.
 The holder writes its pid into the file; a second writer is refused at once with one line
-naming that pid. flock is local to one machine: two machines writing one shared folder are not
-kept apart (a Ray cluster gives each cell to one node, so this does not arise there).
+naming that pid. The lock file is opened without following a symbolic link (``O_NOFOLLOW``) and
+must be a plain file with no other name: a ``.lock`` planted as a link to another file would
+otherwise get that file truncated and overwritten with a pid. flock is local to one machine:
+two machines writing one shared folder are not kept apart (a Ray cluster gives each cell to one
+node, so this does not arise there).
 
 ``check_output_dir`` refuses, before anything is computed, an output path that cannot become a
 writable directory: a file in the way, a symlink loop, a name longer than the filesystem allows,
-or a read-only or unwritable parent.
+a read-only or unwritable parent, or a full disk.
 """
 
 from __future__ import annotations
@@ -17,11 +20,17 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import shutil
+import stat
 from pathlib import Path
 
 from curatedrl.errors import CuratedRLError
+from curatedrl.fileio import disk_full
 
 RUN_LOCK = ".lock"
+# Never through a symbolic link; a FIFO in its place must not block the open.
+LOCK_FLAGS = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+MIN_FREE_BYTES = 1 << 20  # a disk with less free space than this is full (as fileio.disk_full)
 
 
 class DirLock:
@@ -34,7 +43,7 @@ class DirLock:
 
     def acquire(self) -> "DirLock":
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = self._open()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
@@ -46,16 +55,52 @@ class DirLock:
                                      f"{self.hint}") from None
             # The file may have been replaced between open and flock: lock the current one.
             try:
-                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+                same = os.fstat(fd).st_ino == os.lstat(self.path).st_ino
             except FileNotFoundError:
                 same = False
             if same:
                 break
             os.close(fd)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as exc:
+            os.close(fd)
+            raise CuratedRLError(self._cannot(exc)) from None
         self.fd = fd
         return self
+
+    def _open(self) -> int:
+        """The lock file's descriptor: never through a symbolic link (its target would be
+        truncated and overwritten with a pid), never a file that is not plain or has another
+        name (a hard link); a full disk or an unwritable folder is one line."""
+        try:
+            fd = os.open(self.path, LOCK_FLAGS, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise CuratedRLError(self._not_plain("is a symbolic link")) from None
+            raise CuratedRLError(self._cannot(exc)) from None
+        st = os.fstat(fd)
+        problem = ("is not a plain file" if not stat.S_ISREG(st.st_mode) else
+                   f"has {st.st_nlink} names (hard links)" if st.st_nlink != 1 else None)
+        if problem is not None:
+            os.close(fd)
+            raise CuratedRLError(self._not_plain(problem))
+        return fd
+
+    def _not_plain(self, problem: str) -> str:
+        return (f"{self.what} {str(self.path.parent)!r}: its lock file {self.path.name} "
+                f"{problem}; a lock file is a plain file of its own (writing it would change "
+                f"another file): delete {str(self.path)!r} and run the same command again")
+
+    def _cannot(self, exc: OSError) -> str:
+        if disk_full(exc, self.path.parent):
+            return (f"no space left on the disk holding {str(self.path.parent)!r} (writing its "
+                    f"lock file {self.path.name}); nothing else was written: free space and run "
+                    f"the same command again")
+        return (f"{self.what} {str(self.path.parent)!r}: cannot write its lock file "
+                f"{self.path.name} ({type(exc).__name__}: {exc.strerror or exc}); make the "
+                f"folder writable or pass another path")
 
     def release(self) -> None:
         if self.fd is not None:
@@ -70,21 +115,32 @@ class DirLock:
 
 
 def holder(path: Path) -> str:
-    """The pid recorded in a lock file (``unknown`` if it cannot be read)."""
+    """The pid recorded in a lock file (``unknown`` if it cannot be read, or holds anything but
+    a pid: a lock file is never followed through a symbolic link, and never shown)."""
     try:
-        return Path(path).read_text().strip() or "unknown"
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return "unknown"
+    try:
+        text = os.read(fd, 32).decode("ascii", errors="replace").strip() \
+            if stat.S_ISREG(os.fstat(fd).st_mode) else ""
+    except OSError:
+        text = ""
+    finally:
+        os.close(fd)
+    return text if text.isdigit() else "unknown"
 
 
 def is_locked(path: Path) -> str | None:
     """The holder's pid if another open file description holds ``path``'s lock, else None.
     Never creates the file."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return holder(path)
@@ -124,6 +180,14 @@ def check_output_dir(path: Path, what: str) -> None:
         why = "read-only filesystem" if _read_only(existing) else "permission denied"
         raise CuratedRLError(f"{what} {str(path)!r}: {str(existing)!r} is not writable ({why}); "
                              f"pick a writable path")
+    try:
+        free = shutil.disk_usage(existing).free
+    except OSError:
+        free = MIN_FREE_BYTES
+    if free < MIN_FREE_BYTES:
+        raise CuratedRLError(f"{what} {str(path)!r}: no space left on the disk holding "
+                             f"{str(existing)!r} ({free} bytes free); free space and run the "
+                             f"same command again")
 
 
 def _lexists(path: Path) -> bool:

@@ -1,8 +1,14 @@
 """Stage 1 of the two-stage runs: the BC reference policy π_ref, trained once and cached.
 
 The cache key hashes everything π_ref depends on (dataset content hash, seed, stage-1 schedule,
-subsampling, device type and a version of the actor/loss code), so a changed input trains a new
-π_ref instead of silently reusing a stale one. Files are safetensors (no pickle). An entry holds:
+subsampling, device type, on CPU the torch thread count, and a version of the actor/loss code), so
+a changed input trains a new π_ref instead of silently reusing a stale one. The thread count
+changes CPU float reductions, so a π_ref trained with 2 threads differs from one trained with 1
+(as a run's results do: config.yaml records the count): a run must get the π_ref its own
+command would train on a fresh machine, whatever another run left in the cache. The two-stage
+runs of one seed still share π_ref with each other and with the ``bc`` cell when they run with
+the same thread count, as a sweep's cells do. On CUDA the thread count does not enter the
+GPU's arithmetic and is left out. Files are safetensors (no pickle). An entry holds:
 
 - ``<key>.safetensors``: π_ref's actor state;
 - ``<key>.steps.safetensors``: the stage-1 loss of every step and the actor at every
@@ -21,24 +27,28 @@ from pathlib import Path
 import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
-from tqdm.auto import tqdm
 
 from curatedrl.algos.bc import BC, BCConfig
 from curatedrl.algos.iw_bc import row_log_probs
 from curatedrl.datasets.buffer import DeviceBuffer, make_generator
 from curatedrl.datasets.episodes import EpisodeDataset
+from curatedrl.run.progress import progress as progress_display
 
 REFERENCE_VERSION = 2  # bump when the actor, the BC loss or the stage-1 procedure changes
 CACHE_DIR = Path(os.environ.get("CURATEDRL_CACHE", Path("runs") / "cache")) / "reference"
 SNAPSHOT_EVERY = 500  # stage-1 actor snapshots kept for the bc cell's evaluation curve
 
 
-def cache_key(ds: EpisodeDataset, bc: BCConfig) -> str:
-    blob = json.dumps({"dataset": ds.content_hash, "seed": bc.seed, "steps": bc.steps,
-                       "batch": bc.batch_size, "lr": bc.lr,
-                       "steps_per_episode": bc.steps_per_episode,
-                       "device": torch.device(bc.device).type, "version": REFERENCE_VERSION},
-                      sort_keys=True)
+def cache_key(ds: EpisodeDataset, bc: BCConfig, threads: int | None = None) -> str:
+    """The entry of a stage-1 config on ``ds`` (``threads``: this process's torch thread
+    count unless given; part of the key on CPU only)."""
+    device = torch.device(bc.device).type
+    fields = {"dataset": ds.content_hash, "seed": bc.seed, "steps": bc.steps,
+              "batch": bc.batch_size, "lr": bc.lr, "steps_per_episode": bc.steps_per_episode,
+              "device": device, "version": REFERENCE_VERSION}
+    if device == "cpu":
+        fields["threads"] = torch.get_num_threads() if threads is None else threads
+    blob = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
@@ -62,8 +72,8 @@ def stage_one(ds: EpisodeDataset, buffer: DeviceBuffer, bc_cfg: BCConfig, progre
     bc = BC(bc_cfg, ds.metadata.obs_dim, ds.metadata.act_dim)
     gen = make_generator(bc_cfg.seed + 7919, bc_cfg.device)
     losses, steps = [], {}
-    for step in tqdm(range(1, bc_cfg.steps + 1), desc="stage 1: BC reference",
-                     disable=not progress, leave=False):
+    for step in progress_display(range(1, bc_cfg.steps + 1), total=bc_cfg.steps,
+                                 desc="stage 1: BC reference", enabled=progress, leave=False):
         losses.append(bc.update(bc.sample(buffer, gen))["loss"])
         if step % SNAPSHOT_EVERY == 0 or step == bc_cfg.steps:
             steps.update({f"{step}/{k}": v.clone() for k, v in bc.actor.state_dict().items()})

@@ -20,6 +20,7 @@ from curatedrl.run.journal import JOURNAL_FILE, RowJournal
 from curatedrl.run.rundir import write_csv, write_json, write_yaml
 from curatedrl.run.runstate import check_config, previous_failure, resume_point
 from curatedrl.envs import EVAL_KEYS, evaluate
+from curatedrl.fileio import remove_stale_temporaries
 from curatedrl.provenance import hardware
 
 EVAL_SEED = 1_000_000  # evaluation episodes use seeds EVAL_SEED + 1000 * seed + i
@@ -32,7 +33,7 @@ def open_checks(run_dir: Path, resolved: dict[str, Any], allow_thread_change: bo
     change let through, resume checkpoint). Raises if another writer finished it meanwhile."""
     failure = previous_failure(run_dir)
     thread_change = check_config(run_dir, resolved, allow_thread_change)
-    return failure, thread_change, resume_point(run_dir)
+    return failure, thread_change, resume_point(run_dir, resolved["steps"])
 
 
 def open_run_dir(run_dir: Path, resolved: dict[str, Any],
@@ -40,8 +41,10 @@ def open_run_dir(run_dir: Path, resolved: dict[str, Any],
                  ) -> dict[str, Any] | None:
     """Write what a run starts with (``checks`` from ``open_checks``): a failed final.json moved
     to ``failed-step<N>.json``, config.yaml for a fresh run, a thread change into the resume
-    checkpoint. Returns the resume checkpoint (None: a fresh run)."""
+    checkpoint; temporaries that a killed writer left are removed. Returns the resume checkpoint
+    (None: a fresh run)."""
     failure, thread_change, ckpt = checks
+    remove_stale_temporaries(run_dir)
     if failure is not None:
         os.replace(run_dir / "final.json", run_dir / f"failed-step{failure}.json")
     if ckpt is None:

@@ -18,7 +18,7 @@ from curatedrl.envs import EVAL_KEYS
 from curatedrl.run.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSION, RESUME_FILE,
                                       config_differences, load_state)
 from curatedrl.run.rundir import read_json_object, read_yaml
-from curatedrl.run.schema import config_problem, final_problem
+from curatedrl.run.schema import config_problem, final_problem, resume_problem
 from curatedrl.errors import CuratedRLError
 from curatedrl.provenance import git_commit
 
@@ -129,14 +129,20 @@ def check_data(run_dir: Path, dataset: str) -> None:
             f"there")
 
 
-def resume_point(run_dir: Path) -> dict[str, Any] | None:
-    """The resume checkpoint of an interrupted run, if there is one."""
+def resume_point(run_dir: Path, steps: int) -> dict[str, Any] | None:
+    """The resume checkpoint of an interrupted run of ``steps`` steps, if there is one; one line
+    naming the file when it is of another format or its fields are out of range."""
     path = run_dir / RESUME_FILE
     if not path.exists():
         return None
     ckpt = load_state(path)
-    if ckpt.get("version") != CHECKPOINT_VERSION:
-        raise CuratedRLError(f"{path} has checkpoint format {ckpt.get('version')}; this version "
-                             f"of curatedrl resumes format {CHECKPOINT_VERSION} only; delete "
-                             f"the run directory to start over")
+    version = ckpt.get("version") if isinstance(ckpt, dict) else None
+    if version != CHECKPOINT_VERSION:
+        raise CuratedRLError(f"{path} has checkpoint format {version!r}; this version of "
+                             f"curatedrl resumes format {CHECKPOINT_VERSION} only; delete the "
+                             f"run directory to start over")
+    problem = resume_problem(ckpt, steps)
+    if problem is not None:
+        raise CuratedRLError(f"{path} is damaged ({problem}); delete the run directory "
+                             f"{run_dir} to start over")
     return ckpt

@@ -9,6 +9,9 @@
 - ``eval.csv``: an integer ``step`` and a finite ``normalized_mean`` on every row.
 - ``config.yaml`` of a run: a mapping with ``algo``, ``dataset`` (strings) and ``seed`` (an int).
 - ``rows.jsonl``: each line one object ``{"metrics" | "eval": {"step": int, ...}}``.
+- ``resume.pt``: the step it was taken after lies in [1, the run's steps]; the journal size,
+  training time and earlier resume steps are of their types and ranges (a tampered step
+  would mark a run finished early, or train it past its steps).
 
 Each check returns a problem (naming the field) or None; callers decide what a problem costs: the
 leaderboard skips the file with one warning, a run stops with one line naming the file and the
@@ -30,10 +33,11 @@ MAX_YAML_NODES = 100_000
 
 
 def load_yaml(text: str, source: str) -> Any:
-    """Safe-load YAML text, bounded in size and in alias expansion."""
+    """Safe-load YAML text (a file's, or a ``--set`` value), bounded in size and in alias
+    expansion; ``source`` names it in messages, which never echo the text."""
     if len(text.encode()) > MAX_YAML_BYTES:
         raise CuratedRLError(f"{source} is {len(text.encode())} bytes; YAML files the suite "
-                             f"reads are limited to {MAX_YAML_BYTES} bytes")
+                             f"reads are limited to {MAX_YAML_BYTES} bytes (so are --set values)")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -168,4 +172,30 @@ def journal_line_problem(obj: Any, tables: tuple[str, ...]) -> str | None:
         return f"unknown table {name!r} (expected one of {', '.join(tables)})"
     if not isinstance(row, dict) or not is_int(row.get("step")):
         return f"a {name} row needs an integer 'step'"
+    return None
+
+
+def resume_problem(ckpt: Any, steps: int) -> str | None:
+    """What is wrong with a loaded ``resume.pt`` of a run of ``steps`` steps, or None (the
+    format version is checked before; whether its tensors fit the agent, when they are
+    loaded)."""
+    if not isinstance(ckpt, dict):
+        return f"holds a {type(ckpt).__name__}, not a checkpoint"
+    for key in ("agent", "sampler", "rng", "ref_info"):
+        if key not in ckpt:
+            return f"entry {key!r} is missing"
+    step = ckpt.get("step")
+    if not is_int(step) or not 1 <= step <= steps:
+        return f"its step must be an integer in [1, {steps}] (the run's steps), got {step!r}"
+    size = ckpt.get("journal_bytes")
+    if not is_int(size) or size < 0:
+        return f"its journal size must be an integer >= 0, got {size!r}"
+    elapsed = ckpt.get("elapsed_s")
+    if not is_finite_number(elapsed) or elapsed < 0:
+        return f"its training time must be a finite number >= 0, got {elapsed!r}"
+    resumed = ckpt.get("resumed_at")
+    if not isinstance(resumed, list) or not all(is_int(s) and 1 <= s <= step for s in resumed):
+        return f"its earlier resume steps must be integers in [1, {step}], got {resumed!r}"
+    if not isinstance(ckpt["ref_info"], dict):
+        return "its reference-policy info must be a mapping"
     return None

@@ -11,13 +11,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from curatedrl.algos import ALGOS, config_from_dict
-from curatedrl.run.checkpoint import set_rng_state
+from curatedrl.run.checkpoint import RESUME_FILE, restoring, set_rng_state
 from curatedrl.run.determinism import deterministic_mode, nonfinite
 from curatedrl.run.lock import DirLock, check_output_dir
+from curatedrl.run.progress import progress as progress_display
 from curatedrl.run.reference import ReferenceCache
+from curatedrl.run.resources import check_batch_fits, check_device
 from curatedrl.run.runrecord import (EVAL_SEED, LOG_EVERY, RunRecord,  # noqa: F401
                                      open_checks, open_run_dir, wandb_run)
 from curatedrl.run.runstate import (RunInterrupted, check_config, check_data,
@@ -67,6 +68,7 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
     cls = resolve_algo(algo)
     cfg = config_from_dict(cls.config_cls, {**(overrides or {}), "seed": seed,
                                             "dataset": dataset})
+    check_device(cfg.device)
     run_dir = Path(out) if out is not None else default_run_dir(algo, dataset, seed)
     check_output_dir(run_dir, "run directory")
     check_data(run_dir, cfg.dataset)
@@ -77,6 +79,8 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
     np.random.seed(cfg.seed)
     agent = cls(cfg, ds.metadata.obs_dim, ds.metadata.act_dim)
     view = agent.select(ds)
+    check_batch_fits(cfg.batch_size, agent.batch_rows(view), ds.metadata.obs_dim,
+                     ds.metadata.act_dim, cfg.device)
     resolved = resolved_config(algo, cfg, ds.content_hash,
                                evaluation=evaluation_record(ds.metadata))
     if env:
@@ -101,17 +105,18 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
     rec.ref_info = agent.prepare(ds, ReferenceCache(ds, full, progress), rec.ref_info)
     gen = make_generator(cfg.seed, cfg.device)
     if ckpt is not None:
-        agent.load_state_dict(ckpt["agent"])
-        gen.set_state(ckpt["sampler"])
-        set_rng_state(ckpt["rng"])
+        with restoring(str(run_dir / RESUME_FILE), str(run_dir)):
+            agent.load_state_dict(ckpt["agent"])
+            gen.set_state(ckpt["sampler"])
+            set_rng_state(ckpt["rng"])
     buffer = full.restrict(view)
     rec.wandb = wandb_run(use_wandb, wandb_group, resolved, run_dir)
 
     step = rec.first - 1
     try:
-        bar = tqdm(range(rec.first, cfg.steps + 1), initial=rec.first - 1, total=cfg.steps,
-                   desc=f"{resolved['algo']} {cfg.dataset} seed {cfg.seed}",
-                   disable=not progress)
+        bar = progress_display(range(rec.first, cfg.steps + 1), initial=rec.first - 1,
+                               total=cfg.steps, enabled=progress,
+                               desc=f"{resolved['algo']} {cfg.dataset} seed {cfg.seed}")
         for step in bar:
             m = agent.update(agent.sample(buffer, gen))
             bad = nonfinite(m)

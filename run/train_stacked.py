@@ -27,13 +27,14 @@ from typing import Any, Sequence
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from curatedrl.algos import config_from_dict
 from curatedrl.algos.stacked import stack, stack_problem
-from curatedrl.run.checkpoint import set_rng_state
+from curatedrl.run.checkpoint import RESUME_FILE, restoring, set_rng_state
 from curatedrl.run.determinism import deterministic_mode
 from curatedrl.run.lock import DirLock, check_output_dir
+from curatedrl.run.progress import progress as progress_display
+from curatedrl.run.resources import check_batch_fits, check_device
 from curatedrl.run.runrecord import (LOG_EVERY, RunRecord, open_checks, open_run_dir,
                                      wandb_run)
 from curatedrl.run.runstate import (RunInterrupted, check_config, check_data,
@@ -70,6 +71,7 @@ def train_seeds(algo: str, dataset: str, seeds: Sequence[int],
     problem = stack_problem(algo, cfgs[0])
     if problem is not None:
         raise CuratedRLError(f"{problem}; train its seeds one per process (--seed N)")
+    check_device(cfgs[0].device)
     dirs = seed_run_dirs(algo, dataset, seeds, out)
     for d in dirs:
         check_output_dir(d, "run directory")
@@ -77,6 +79,9 @@ def train_seeds(algo: str, dataset: str, seeds: Sequence[int],
         previous_failure(d)
     ds = load(dataset)
     check_dataset_env(ds)
+    single = cls(cfgs[0], ds.metadata.obs_dim, ds.metadata.act_dim)
+    check_batch_fits(cfgs[0].batch_size, single.batch_rows(single.select(ds)),
+                     ds.metadata.obs_dim, ds.metadata.act_dim, cfgs[0].device, len(seeds))
     evaluation = evaluation_record(ds.metadata)
     resolved = [resolved_config(algo, cfg, ds.content_hash, evaluation=evaluation)
                 for cfg in cfgs]
@@ -118,33 +123,41 @@ def _train_all(algo, cfg, ds, records: list[RunRecord], ckpts, progress: bool
     return [finals[rec.cfg.seed] for rec in records]
 
 
-def _make_stack(algo, cfg, ds, seeds, states=None, samplers=None):
+def _make_stack(algo, cfg, ds, seeds, states=None, samplers=None,
+                loading=contextlib.nullcontext()):
+    """The stack of ``seeds``, from ``states`` and ``samplers`` if given (loaded inside
+    ``loading``: ``checkpoint.restoring`` when they come from resume files)."""
     torch.manual_seed(seeds[0])
     np.random.seed(seeds[0])
     agents = stack(algo, cfg, seeds, ds.metadata.obs_dim, ds.metadata.act_dim)
     agents.prepare(ds)
     if states is not None:
-        agents.load(states)
-        for g, s in zip(agents.data_generators, samplers):
-            g.set_state(s)
+        with loading:
+            agents.load(states)
+            for g, s in zip(agents.data_generators, samplers):
+                g.set_state(s)
     return agents
 
 
 def _train_stack(algo, cfg, ds, full, records: list[RunRecord], ckpts, progress: bool,
                  finals: dict, failures: list) -> None:
     """Train ``records``' seeds (all at the same step) to the end, in one stack."""
+    dirs = ", ".join(str(r.run_dir) for r in records)
     agents = _make_stack(algo, cfg, ds, [r.cfg.seed for r in records],
                          [c["agent"] for c in ckpts] if ckpts else None,
-                         [c["sampler"] for c in ckpts] if ckpts else None)
+                         [c["sampler"] for c in ckpts] if ckpts else None,
+                         restoring(f"{RESUME_FILE} of {dirs}", dirs))
     if ckpts:
-        set_rng_state(ckpts[0]["rng"])  # global RNGs: no update or evaluation draws from them
+        with restoring(f"{RESUME_FILE} of {dirs}", dirs):
+            set_rng_state(ckpts[0]["rng"])  # global RNGs: no update or evaluation draws from them
     buffer = full.restrict(agents.singles[0].select(ds))
     first = records[0].first
     step = first - 1
     try:
         names = ",".join(str(r.cfg.seed) for r in records)
-        bar = tqdm(range(first, cfg.steps + 1), initial=first - 1, total=cfg.steps,
-                   desc=f"{algo} {cfg.dataset} seeds {names}", disable=not progress)
+        bar = progress_display(range(first, cfg.steps + 1), initial=first - 1,
+                               total=cfg.steps, enabled=progress,
+                               desc=f"{algo} {cfg.dataset} seeds {names}")
         for step in bar:
             m = agents.update(agents.sample(buffer))
             values = torch.stack([v.float() for v in m.values()])  # (metrics, N): one sync

@@ -127,28 +127,50 @@ def test_interrupted_sweep_stops_its_cells_and_keeps_what_finished(hopper_random
               str(root), "--results", str(results), "--threads", "1",
               "--seeds-per-process", "1")  # one cell per process (stacked: test_sweep_stacked)
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    running = root / "slow" / "minari" / "td3_bc" / "hopper-random" / "seed0"
-    wait_for(lambda: (running / "resume.pt").exists(), 240)
-    exported = digest(results)
-    assert len([k for k in exported if k.endswith("final.json")]) == 2  # the two bc cells
-    if group:
-        os.killpg(proc.pid, sig)  # Ctrl-C in a terminal reaches the whole group
-    else:
-        os.kill(proc.pid, sig)  # the sweep alone
-    out, err = proc.communicate(timeout=120)
-    wait_for(lambda: is_locked(running / ".lock") is None, 60)  # no orphan holds the cell
-    assert (running / "resume.pt").exists() and not (running / "final.json").exists()
-    assert not (root / "slow" / "minari" / "td3_bc" / "hopper-random" / "seed1").exists()
-    assert digest(results) == exported
-    if sig != signal.SIGKILL:
-        assert proc.returncode == 130, out + err
-        assert err.strip().splitlines()[-1] == (
-            "curatedrl: sweep interrupted: 2 cells finished and exported to "
-            f"{results}, 1 stopped (each keeps its last checkpoint), 1 not run; run the same "
-            "command again to resume")
-    log = (running / "train.log").read_text()
-    assert "curatedrl: interrupted at step" in log and "Traceback" not in log
+                            text=True, start_new_session=True, preexec_fn=die_with_parent)
+    try:
+        running = root / "slow" / "minari" / "td3_bc" / "hopper-random" / "seed0"
+        wait_for(lambda: (running / "resume.pt").exists(), 240)
+        exported = digest(results)
+        assert len([k for k in exported if k.endswith("final.json")]) == 2  # the two bc cells
+        if group:
+            os.killpg(proc.pid, sig)  # Ctrl-C in a terminal reaches the whole group
+        else:
+            os.kill(proc.pid, sig)  # the sweep alone
+        out, err = proc.communicate(timeout=120)
+        wait_for(lambda: is_locked(running / ".lock") is None, 60)  # no orphan holds the cell
+        assert (running / "resume.pt").exists() and not (running / "final.json").exists()
+        assert not (root / "slow" / "minari" / "td3_bc" / "hopper-random" / "seed1").exists()
+        assert digest(results) == exported
+        if sig != signal.SIGKILL:
+            assert proc.returncode == 130, out + err
+            assert err.strip().splitlines()[-1] == (
+                "curatedrl: sweep interrupted: 2 cells finished and exported to "
+                f"{results}, 1 stopped (each keeps its last checkpoint), 1 not run; run the same "
+                "command again to resume")
+        log = (running / "train.log").read_text()
+        assert "curatedrl: interrupted at step" in log and "Traceback" not in log
+    finally:  # also when the test fails or pytest is stopped: no sweep or cell outlives it
+        kill_group(proc)
+
+
+def die_with_parent() -> None:
+    """``preexec_fn``: the child gets SIGKILL when pytest dies, however it dies (SIGKILL
+    included: then no ``finally`` runs), so a sweep never outlives the test run (its cells
+    stop with it: they get SIGTERM when the sweep dies)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL to the process group ``proc`` leads (started with ``start_new_session``)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
 
 
 # ---- what a cell is -------------------------------------------------------------------------
@@ -322,7 +344,9 @@ def test_full_disk_gives_one_line_and_keeps_the_last_checkpoint(
                 raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos")
             return save(obj, f, *a, **k)
         monkeypatch.setattr(ckpt.torch, "save", failing)
-        monkeypatch.setattr(fileio.shutil, "disk_usage", lambda p: (0, 0, 0))
+        usage = fileio.shutil.disk_usage  # the disk fills up after the first checkpoint
+        monkeypatch.setattr(fileio.shutil, "disk_usage", lambda p: usage(p)._replace(free=0)
+                            if calls["n"] > 1 else usage(p))
         run = tmp_path / "run"
     else:
         run = small_disk / "run"
