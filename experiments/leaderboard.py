@@ -26,8 +26,8 @@ from curatedrl.experiments.cell_config import SCHEDULE_DIR
 from curatedrl.experiments.results import Run
 from curatedrl.experiments.sections import PLOT_DIR, SOURCE, Section, aggregate_rows, \
     budget_lines, build_sections, claim_pairs, claim_text, compute_algos, compute_lines, \
-    data_flags, data_lines, dataset_claim_rows, dataset_compute_rows, env_groups, group_average, \
-    improvement_rows, reproduce_suite, seed_count
+    data_lines, dataset_claim_rows, dataset_compute_rows, env_groups, group_average, \
+    improvement_rows
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std
 from curatedrl.run.rundir import atomic_write_text
 
@@ -170,10 +170,12 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
                   "the schedule: listed, never averaged.", ""]
         lines += excluded_lines(sec, results)
     lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})" for title, path in plots]
-    seeds = seed_count(sec.runs)
-    lines += ["", f"Reproduce: `make reproduce SUITE={reproduce_suite(sec.runs)} SEEDS={seeds} "
-              f"SCHEDULE={schedule}"
-              f"{data_flags(sec.source, make=True)}` then `make leaderboard`.", ""]
+    commands = sec.commands()
+    lines += ["", "Reproduce (on a fresh clone each dry-runs to 0 cells to run with "
+              "`--dry-run` added to ARGS; without `--skip-exported` every cell would train "
+              "again and replace its committed results): " +
+              ", ".join(f"`{c}`" for c in commands) + ", then `make leaderboard`."
+              if commands else "Reproduce: no averaged runs yet.", ""]
     return lines
 
 

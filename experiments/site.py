@@ -17,6 +17,7 @@ from curatedrl.algos import ALGOS
 from curatedrl.experiments import published
 from curatedrl.experiments.admission import shown_path
 from curatedrl.datasets.ids import dataset_slug
+from curatedrl.experiments.reproduce import RERUN_DATA
 from curatedrl.experiments.sections import SOURCE, Section, aggregate_rows, env_groups, \
     budget_lines, claim_pairs, claim_text, compute_algos, compute_lines, data_lines, \
     dataset_claim_rows, dataset_compute_rows, group_average, improvement_rows
@@ -159,7 +160,8 @@ def cell_templates(sec: Section) -> list[str]:
                            f"<td><code>{escape(str(f.get('dataset_hash', '—')))}</code></td>"
                            "</tr>")
             out.append(f"</tbody></table></div><p>Reproduce:</p><pre><code>"
-                       f"{escape(sec.command(algo, d))}</code></pre></template>")
+                       f"{escape(sec.command(algo, d))}</code></pre>"
+                       f"<p>{escape(RERUN_DATA)}</p></template>")
     return out
 
 

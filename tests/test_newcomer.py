@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import pytest
 import yaml
 
 from curatedrl.cli import THREADS_HELP, build_parser, main
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _parsers():
@@ -74,3 +77,91 @@ def test_demo_table_explains_scores_and_marks_reused_runs(hopper_random_id, tmp_
     assert "0 is the dataset's reference return of a random policy (-20.0)" in out
     assert "100 that of an expert (3000.0)" in out
     assert "takes hours" in out and ".venv/bin/curatedrl" in out
+
+
+# --- reproduce lines that reproduce -------------------------------------------------------------
+
+def _make_reproduce_argv(line: str) -> list[str]:
+    """``make reproduce VAR=... ARGS="..."`` as the `curatedrl sweep` arguments the Makefile
+    gives (its defaults: WORKERS=1, BACKEND=local, DATA=curatedrl)."""
+    import re
+    import shlex
+
+    make = (REPO / "Makefile").read_text()
+    recipe = make[make.index("\nreproduce:"):].split("\n\n", 1)[0]
+    assert "--suite $(SUITE) --seeds $(SEEDS) --schedule $(SCHEDULE)" in recipe and \
+        "$(ARGS)" in recipe
+    words = shlex.split(line)
+    assert words[:2] == ["make", "reproduce"], line
+    var = {"WORKERS": "1", "BACKEND": "local", "DATA": "curatedrl"}
+    for w in words[2:]:
+        key, _, value = w.partition("=")
+        assert re.fullmatch(r"[A-Z0-9_]+", key), line
+        var[key] = value
+    argv = ["sweep", "--suite", var["SUITE"], "--seeds", var["SEEDS"], "--schedule",
+            var["SCHEDULE"], "--workers", var["WORKERS"], "--backend", var["BACKEND"],
+            "--data", var["DATA"]]
+    if "ALGO" in var:
+        argv += ["--algo", var["ALGO"]]
+    return argv + shlex.split(var.get("ARGS", ""))
+
+
+def _dry_run(argv, tmp_path, monkeypatch, capsys) -> str:
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "empty-store"))  # manifest hashes
+    monkeypatch.chdir(REPO)
+    assert main(argv + ["--dry-run", "--root", str(tmp_path / "runs")]) == 0
+    return capsys.readouterr().out
+
+
+def test_every_reproduce_line_of_the_leaderboard_finds_all_its_cells_done(
+        tmp_path, monkeypatch, capsys):
+    import re
+
+    text = (REPO / "LEADERBOARD.md").read_text()
+    lines = re.findall(r"`(make reproduce [^`]*)`", text)
+    assert len(lines) >= 4
+    for line in lines:
+        assert '--threads 1 --skip-exported' in line, line
+        out = _dry_run(_make_reproduce_argv(line), tmp_path, monkeypatch, capsys)
+        summary = out.splitlines()[0]
+        cells, done = re.search(r"sweep: (\d+) cells, 0 already finished, (\d+) already in "
+                                r"results, 0 to run", summary).groups()
+        assert cells == done, (line, summary)
+        assert "would run" not in out
+
+
+def test_k32_line_names_exactly_its_twenty_cells(tmp_path, monkeypatch, capsys):
+    from curatedrl.experiments.sections import build_sections
+
+    sec = next(s for s in build_sections(REPO / "results", draw=False)
+               if s.schedule == "paper-sampled-k32")
+    [line] = sec.commands()
+    out = _dry_run(_make_reproduce_argv(line), tmp_path, monkeypatch, capsys)
+    assert out.startswith("sweep: 20 cells, 0 already finished, 20 already in results, 0 to run")
+    cell = sec.command("iw_bc", sec.cell_runs("iw_bc", sec.datasets[4])[0].dataset)
+    assert cell.startswith("curatedrl sweep ") and cell.endswith("--threads 1 --skip-exported")
+    out = _dry_run(cell.split()[1:], tmp_path, monkeypatch, capsys)
+    assert out.startswith("sweep: 5 cells, 0 already finished, 5 already in results, 0 to run")
+
+
+def test_dry_run_estimates_time_and_warns_before_replacing_committed_results(
+        tmp_path, monkeypatch, capsys):
+    argv = ["sweep", "--suite", "paper", "--seeds", "5", "--schedule", "paper-sampled-k32",
+            "--algo", "iw_bc", "--threads", "1", "--dataset", "hopper-medium-replay"]
+    out = _dry_run(argv + ["--dataset", "walker2d-medium-replay"], tmp_path, monkeypatch, capsys)
+    assert "10 to run" in out
+    assert "time estimate: " in out and " for 5 cells" in out and \
+        "unknown for the other 5 cells" in out
+    assert "WARNING: 5 of the 10 cells to run already have results in " \
+           "results/paper-sampled-k32/curatedrl" in out and "REPLACES" in out
+    out = _dry_run(argv, tmp_path, monkeypatch, capsys)
+    assert "time estimate: unknown" in out and "WARNING" not in out
+
+
+def test_site_cell_command_says_a_rerun_uses_the_manifests_data():
+    from curatedrl.experiments.reproduce import RERUN_DATA
+
+    page = (REPO / "docs" / "leaderboard" / "index.html").read_text()
+    assert page.count("--threads 1 --skip-exported</code>") >= 100
+    assert "manifest" in RERUN_DATA and "hash" in RERUN_DATA
+    assert page.count(RERUN_DATA) == page.count("--threads 1 --skip-exported</code>")
