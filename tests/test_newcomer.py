@@ -165,3 +165,39 @@ def test_site_cell_command_says_a_rerun_uses_the_manifests_data():
     assert page.count("--threads 1 --skip-exported</code>") >= 100
     assert "manifest" in RERUN_DATA and "hash" in RERUN_DATA
     assert page.count(RERUN_DATA) == page.count("--threads 1 --skip-exported</code>")
+
+
+# --- help that tells the truth ------------------------------------------------------------------
+
+def _train_help() -> dict[str, str]:
+    p = next(p for p in _parsers() if p.prog == "curatedrl train")
+    fmt = p.formatter_class(p.prog)
+    return {a.dest: " ".join(fmt._get_help_string(a).split()) for a in p._actions}
+
+
+def test_train_help_gives_every_algorithms_resolved_default():
+    import re
+
+    from curatedrl.algos import ALGOS
+
+    shown = _train_help()
+    assert all(name in shown["algo"] for name in ALGOS)
+    for dest in ("steps", "batch_size", "eval_every", "eval_episodes", "final_eval_episodes",
+                 "device"):
+        text = shown[dest]
+        assert "default: the algorithm's config:" in text, (dest, text)
+        values = {str(getattr(cls.config_cls(), dest)) for cls in ALGOS.values()}
+        if len(values) == 1:
+            assert f"{values.pop()} for every algorithm" in text.replace(",", "")
+            continue
+        said = {}  # "a, b 500; c 5,000 ...": each algorithm's value as the help says it
+        for group in text.split("the algorithm's config: ", 1)[1].split("; "):
+            m = re.match(r"([a-z0-9_]+(?:, [a-z0-9_]+)*) ([0-9,]+|[a-z]+)", group)
+            if m:
+                said.update(dict.fromkeys(m.group(1).split(", "), m.group(2)))
+        for name, cls in ALGOS.items():
+            assert said.get(name) == f"{getattr(cls.config_cls(), dest):,}", (dest, name, text)
+    assert "td3_bc, iql, cql, awac, rebrac 5,000" in shown["eval_every"]
+    assert "bc 128 episodes" in shown["batch_size"] and "rebrac 1,024 transitions" in \
+        shown["batch_size"]
+    assert "default: none" not in shown["env"] and "default: none" not in shown["batch_size"]
