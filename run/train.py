@@ -25,16 +25,13 @@ from curatedrl.run.runstate import (RunInterrupted, check_config, previous_failu
 from curatedrl.datasets import load, make_generator, to_device
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.datasets.validate import check_dataset_env
-from curatedrl.errors import CuratedRLError
+from curatedrl.errors import CuratedRLError, did_you_mean
 
 
 def resolve_algo(name: str):
     if name not in ALGOS:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(ALGOS), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise CuratedRLError(f"unknown algorithm {name!r}{hint} (known: {', '.join(ALGOS)})")
+        raise CuratedRLError(f"unknown algorithm {name!r}{did_you_mean(name, list(ALGOS))} "
+                             f"(known: {', '.join(ALGOS)})")
     return ALGOS[name]
 
 

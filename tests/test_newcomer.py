@@ -201,3 +201,22 @@ def test_train_help_gives_every_algorithms_resolved_default():
     assert "bc 128 episodes" in shown["batch_size"] and "rebrac 1,024 transitions" in \
         shown["batch_size"]
     assert "default: none" not in shown["env"] and "default: none" not in shown["batch_size"]
+
+
+# --- mistyped dataset ids -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("typo, meant, command", [
+    ("curatedrl/hopper/mediumreplay-v0", "curatedrl/hopper/medium-replay-v0",
+     "curatedrl datasets generate --env hopper --tier medium-replay`"),
+    ("curatedrl/hoper/medium-small-v0", "curatedrl/hopper/medium-small-v0",
+     "curatedrl datasets generate --env hopper --tier medium --size small`"),
+    ("curatedrl/ant/medium-v0", None, "the suite's envs are hopper, halfcheetah, walker2d"),
+])
+def test_mistyped_suite_id_gets_a_did_you_mean_and_one_generate_command(typo, meant, command,
+                                                                        capsys):
+    assert main(["train", "--algo", "bc", "--dataset", typo]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and command in err, err
+    if meant:
+        assert f"did you mean {meant!r}?" in err
+    assert "minari download" not in err and "make datasets" not in err
