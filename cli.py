@@ -234,8 +234,10 @@ def _train(args: argparse.Namespace) -> None:
     last, best = final["normalized_score_last"], final["normalized_score_best"]
     score = ("normalised score - (the dataset has no reference scores)" if last is None else
              f"normalised score {last:.1f} (best {best:.1f})")
+    again = ("; finished before: nothing trained (delete the run directory to train again)"
+             if final.get("reused") else "")
     print(f"{args.algo} on {args.dataset} (seed {args.seed or 0}): {score}, "
-          f"return {final['return_last']:.1f}; run directory {final['run_dir']}")
+          f"return {final['return_last']:.1f}; run directory {final['run_dir']}{again}")
 
 
 def _train_seeds(args: argparse.Namespace, overrides: dict) -> None:

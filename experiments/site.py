@@ -250,7 +250,8 @@ def render(sections: list[Section], results: Path) -> str:
     for sec in sections:
         body += section_html(sec, results)
     body += ['<section id="add-your-algorithm">', "<h2>Add your algorithm</h2>",
-             "<p>One file in <code>algos/</code>, one line in <code>algos/__init__.py</code>, "
+             "<p>One file in <code>algos/</code>, two lines in <code>algos/__init__.py</code> "
+             "(its import and its entry in <code>ALGOS</code>), "
              "its configs and a sweep: the steps are in "
              f'<a href="{REPO_LINK}/CONTRIBUTING.md">CONTRIBUTING.md</a>. Then '
              "<code>make leaderboard</code> rebuilds this page from <code>results/</code>.</p>",

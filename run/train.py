@@ -20,8 +20,8 @@ from curatedrl.run.lock import DirLock, check_output_dir
 from curatedrl.run.reference import ReferenceCache
 from curatedrl.run.runrecord import (EVAL_SEED, LOG_EVERY, RunRecord,  # noqa: F401
                                      open_checks, open_run_dir, wandb_run)
-from curatedrl.run.runstate import (RunInterrupted, check_config, previous_failure,
-                                    resolved_config)
+from curatedrl.run.runstate import (RunInterrupted, check_config, check_finished,
+                                    finished_run, previous_failure, resolved_config)
 from curatedrl.datasets import load, make_generator, to_device
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.datasets.validate import check_dataset_env
@@ -52,18 +52,22 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
 
     Every check of the input (algorithm, config, dataset, env, filter, run directory) runs before
     anything is written. A run directory that holds ``resume.pt`` (the run was killed, or failed)
-    and the same resolved config resumes from it; one with a finished run, or another config
-    (another torch thread count included, unless ``allow_thread_change``), is refused, and so is
-    one that another process is writing. A non-finite training metric marks the run failed in
-    ``final.json``, keeps the last good ``resume.pt`` and raises ``CuratedRLError``; Ctrl-C
-    raises ``RunInterrupted`` saying how to resume.
+    and the same resolved config resumes from it; one with a finished run of the same config
+    (whatever its thread count) returns that run's final.json with ``"reused": True`` and trains
+    nothing; another config (another torch thread count included, unless
+    ``allow_thread_change``) is refused, and so is one that another process is writing. A
+    non-finite training metric marks the run failed in ``final.json``, keeps the last good
+    ``resume.pt`` and raises ``CuratedRLError``; Ctrl-C raises ``RunInterrupted`` saying how to
+    resume.
     """
     cls = resolve_algo(algo)
     cfg = config_from_dict(cls.config_cls, {**(overrides or {}), "seed": seed,
                                             "dataset": dataset})
     run_dir = Path(out) if out is not None else default_run_dir(algo, dataset, seed)
     check_output_dir(run_dir, "run directory")
-    previous_failure(run_dir)
+    finished = finished_run(run_dir)
+    if finished is None:
+        previous_failure(run_dir)
     ds = load(cfg.dataset, env=env)
     check_dataset_env(ds)
     torch.manual_seed(cfg.seed)
@@ -73,10 +77,14 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
     resolved = resolved_config(algo, cfg, ds.content_hash)
     if env:
         resolved["env"] = env
+    if finished is not None:  # the same command again: its result, nothing trained
+        check_finished(run_dir, resolved)
+        return {**finished, "reused": True}
     check_config(run_dir, resolved, allow_thread_change)
     # Every check has passed: from here on the run directory is written, by this process only.
     run_dir.mkdir(parents=True, exist_ok=True)
-    with DirLock(run_dir, "run directory", hint="; wait for it to end, or pass another --out"):
+    with DirLock(run_dir, "run directory", hint="; wait for it to end, or pass another --out",
+                 remove=True):
         # again: another writer may have finished meanwhile
         ckpt = open_run_dir(run_dir, resolved, open_checks(run_dir, resolved,
                                                            allow_thread_change))

@@ -83,7 +83,8 @@ def train_seeds(algo: str, dataset: str, seeds: Sequence[int],
         for d in dirs:
             d.mkdir(parents=True, exist_ok=True)
             locks.enter_context(DirLock(d, "run directory",
-                                        hint="; wait for it to end, or pass another --out"))
+                                        hint="; wait for it to end, or pass another --out",
+                                        remove=True))
         checks = [open_checks(d, r, allow_thread_change) for d, r in zip(dirs, resolved)]
         ckpts = [open_run_dir(d, r, c) for d, r, c in zip(dirs, resolved, checks)]
         records = [RunRecord(d, r, cfg, ds.metadata, ds.content_hash, ckpt)
