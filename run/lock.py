@@ -4,8 +4,8 @@
 directory: ``.lock``; a sweep's root: ``.sweep.lock``). The OS releases it when the holding
 process exits, however it exits (SIGKILL included), so a stale lock never needs cleaning up.
 The holder writes its pid into the file; a second writer is refused at once with one line
-naming that pid. With ``remove=True`` (a training run) the lock file is deleted when the block
-ends without an exception, so a finished run directory holds no ``.lock``. flock is local to
+naming that pid. A holder that sets ``remove`` (a run that finished) deletes the lock file as it
+releases it, so a finished run directory holds no ``.lock``. flock is local to
 one machine: two machines writing one shared folder are not kept apart (a Ray cluster gives
 each cell to one node, so this does not arise there).
 
@@ -29,10 +29,10 @@ RUN_LOCK = ".lock"
 class DirLock:
     """``with DirLock(folder, what):`` holds the folder's lock file for the block."""
 
-    def __init__(self, folder: Path, what: str, name: str = RUN_LOCK, hint: str = "",
-                 remove: bool = False):
+    def __init__(self, folder: Path, what: str, name: str = RUN_LOCK, hint: str = ""):
         self.path = Path(folder) / name
-        self.what, self.hint, self.remove = what, hint, remove
+        self.what, self.hint = what, hint
+        self.remove = False  # set by the holder: delete the lock file on release
         self.fd: int | None = None
 
     def acquire(self) -> "DirLock":
@@ -68,14 +68,15 @@ class DirLock:
     def __enter__(self) -> "DirLock":
         return self.acquire()
 
-    def __exit__(self, exc_type, *exc) -> None:
-        if self.remove and exc_type is None and self.fd is not None:
+    def __exit__(self, *exc) -> None:
+        if self.remove and self.fd is not None:
             self._unlink_own()
         self.release()
 
     def _unlink_own(self) -> None:
-        """Delete the lock file while still holding it (``remove``: a finished run directory
-        keeps no ``.lock``), only if the path is still the file this process locked. A process
+        """Delete the lock file while still holding it (``remove``, set by a run that finished:
+        a finished run directory keeps no ``.lock``), only if the path is still the file this
+        process locked. A process
         that opened it before holds a locked file and is refused as usual; one that opens the
         path after makes a new file, as on a first run."""
         try:

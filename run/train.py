@@ -83,14 +83,16 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
     check_config(run_dir, resolved, allow_thread_change)
     # Every check has passed: from here on the run directory is written, by this process only.
     run_dir.mkdir(parents=True, exist_ok=True)
-    with DirLock(run_dir, "run directory", hint="; wait for it to end, or pass another --out",
-                 remove=True):
+    with DirLock(run_dir, "run directory",
+                 hint="; wait for it to end, or pass another --out") as lock:
         # again: another writer may have finished meanwhile
         ckpt = open_run_dir(run_dir, resolved, open_checks(run_dir, resolved,
                                                            allow_thread_change))
         with deterministic_mode(cfg.deterministic, cfg.device):
-            return _run(cls, cfg, ds, agent, view, run_dir, resolved, ckpt, use_wandb,
-                        wandb_group, progress)
+            final = _run(cls, cfg, ds, agent, view, run_dir, resolved, ckpt, use_wandb,
+                         wandb_group, progress)
+        lock.remove = True  # finished: the directory keeps no lock file
+        return final
 
 
 def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
