@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# Two stamps: the package alone (what `make demo` needs) and its `dev` extra (tests, lint,
+# leaderboard plots, Ray: ~2 GB more) on top.
+BASE_STAMP := $(VENV)/.installed-base-stamp
+STAMP := $(VENV)/.installed-dev-stamp
 # The CPU wheel of torch lies on this machine's disk; a bare `torch` would pull a CUDA build.
 TORCH ?= torch==2.13.0
 
@@ -23,9 +26,13 @@ DATA ?=
 D4RL_DIR ?= ~/.d4rl/datasets
 MINARI_DIR ?=
 
-$(STAMP): setup.cfg pyproject.toml constraints.txt
+$(BASE_STAMP): setup.cfg pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $(BASE_STAMP)
+
+$(STAMP): $(BASE_STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
@@ -43,8 +50,10 @@ reliability-doc: $(STAMP)  ## rewrite the bad-input table of docs/reliability.md
 lint: $(STAMP)
 	$(BIN)/python -m flake8 .
 
-demo: $(STAMP)  ## the main job on the embedded default dataset (no download)
-	$(BIN)/curatedrl demo
+# make demo [THREADS=N]: torch threads (default: every core; THREADS=1 beside other jobs)
+THREADS ?=
+demo: $(BASE_STAMP)  ## the main job on the embedded default dataset (no download; no dev extra)
+	$(BIN)/curatedrl demo $(if $(THREADS),--threads $(THREADS))
 
 bench: $(STAMP)  ## speed figures, one line each
 	$(BIN)/curatedrl bench

@@ -8,6 +8,7 @@ choices sit in one file, so the whole command line reads in one place and
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from curatedrl.constants import DEFAULT_DATASET, ENVS, SIZES, TIERS
@@ -67,11 +68,27 @@ def _add_threads(p: argparse.ArgumentParser, default: int = 0) -> None:
     p.add_argument("--threads", type=int, default=default, help=THREADS_HELP)
 
 
+PER_ALGO = re.compile(r"<(per_algo|registered):?(\w*)>")  # filled in when help is shown
+
+
+def _per_algo_help(text: str) -> str:
+    """``<per_algo:FIELD>``: every algorithm's default of FIELD, ``<registered:>``: every
+    registered algorithm, both read from the registry when help is shown (not at start-up:
+    importing the algorithms imports torch)."""
+    if not PER_ALGO.search(text):
+        return text
+    from curatedrl.algos import ALGOS
+    from curatedrl.algos.defaults import per_algo
+
+    return PER_ALGO.sub(lambda m: per_algo(m.group(2)) if m.group(1) == "per_algo" else
+                        ", ".join(ALGOS), text)
+
+
 class _DefaultsFormatter(argparse.HelpFormatter):
     """Every option's help ends with its default, unless the help already says it."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
+        text = _per_algo_help(action.help or "")
         if "default" in text or action.default is argparse.SUPPRESS or action.required or \
                 not action.option_strings:
             return text
@@ -225,8 +242,10 @@ def _train(args: argparse.Namespace) -> None:
     last, best = final["normalized_score_last"], final["normalized_score_best"]
     score = ("normalised score - (the dataset has no reference scores)" if last is None else
              f"normalised score {last:.1f} (best {best:.1f})")
+    again = ("; finished before: nothing trained (delete the run directory to train again)"
+             if final.get("reused") else "")
     print(f"{args.algo} on {args.dataset} (seed {args.seed or 0}): {score}, "
-          f"return {final['return_last']:.1f}; run directory {final['run_dir']}")
+          f"return {final['return_last']:.1f}; run directory {final['run_dir']}{again}")
 
 
 def _train_seeds(args: argparse.Namespace, overrides: dict) -> None:
@@ -437,8 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(periodic and final evaluations), final.json and checkpoint.pt. Running the "
                     "same command on a killed run resumes it from its last resume.pt.")
     p.add_argument("--algo", required=True,
-                   help="algorithm name from the registry (bc, filtered_bc, iw_bc, sft_q, "
-                        "iw_bc_q, ...)")
+                   help="algorithm name from the registry: <registered:>")
     p.add_argument("--dataset", required=True,
                    help="Minari dataset id or D4RL-format .hdf5 file")
     p.add_argument("--seed", type=int, default=None,
@@ -448,19 +466,26 @@ def build_parser() -> argparse.ArgumentParser:
                         "the baselines), each in its own run directory OUT/seed<N> (--out: "
                         "their parent, default runs/<source>/<algo>/<dataset>)")
     p.add_argument("--env", default=None, choices=["hopper", "halfcheetah", "walker2d", "ant"],
-                   help="env family of a D4RL-format file whose name does not say it")
+                   help="env family of a D4RL-format file whose name does not say it (default: "
+                        "read from the file name; a Minari dataset records its env)")
     p.add_argument("--steps", type=int, default=None,
-                   help="gradient steps (default: the algorithm's config; two-stage algorithms "
-                        "count stage 2 only, stage 1 is ref_steps)")
+                   help="gradient steps (default: the algorithm's config: <per_algo:steps>; "
+                        "two-stage algorithms count stage 2 only, stage 1 is ref_steps)")
     p.add_argument("--batch-size", dest="batch_size", type=int, default=None,
-                   help="episodes (episode-level algorithms) or transitions per batch")
+                   help="episodes (episode-level algorithms) or transitions per batch "
+                        "(default: the algorithm's config: <per_algo:batch_size>)")
     p.add_argument("--eval-every", dest="eval_every", type=int, default=None,
-                   help="evaluate every this many steps (default 500; 0: only at the end)")
+                   help="evaluate every this many steps, 0: only at the end (default: the "
+                        "algorithm's config: <per_algo:eval_every>)")
     p.add_argument("--eval-episodes", dest="eval_episodes", type=int, default=None,
-                   help="episodes per periodic evaluation (default 10)")
+                   help="episodes per periodic evaluation (default: the algorithm's config: "
+                        "<per_algo:eval_episodes>)")
     p.add_argument("--final-eval-episodes", dest="final_eval_episodes", type=int, default=None,
-                   help="episodes of the final evaluation (default 100)")
-    p.add_argument("--device", default=None, help="torch device: cpu (default), cuda, cuda:1")
+                   help="episodes of the final evaluation (default: the algorithm's config: "
+                        "<per_algo:final_eval_episodes>)")
+    p.add_argument("--device", default=None,
+                   help="torch device: cpu, cuda, cuda:1 (default: the algorithm's config: "
+                        "<per_algo:device>)")
     p.add_argument("--out", default=None,
                    help="run directory (default runs/<source>/<algo>/<dataset>/seed<N>; "
                         "<source>: curatedrl, d4rl or minari, from the dataset)")

@@ -19,3 +19,18 @@ def shown(value: object, limit: int = 60) -> str:
     r.maxlevel, r.maxstring, r.maxother = 3, limit, limit
     text = r.repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def closest(name: str, known: list[str]) -> str | None:
+    """The closest of ``known`` to a mistyped ``name`` (difflib), or None."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1)
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, known: list[str]) -> str:
+    """``; did you mean 'x'?`` with ``closest(name, known)``, else an empty string: the hint
+    every "unknown name" message shares."""
+    close = closest(name, known)
+    return f"; did you mean {close!r}?" if close else ""

@@ -39,7 +39,8 @@ def generate_command(did: str) -> str | None:
     if parsed is None:
         return None
     env_key, tier, size = parsed
-    return f"curatedrl datasets generate --env {env_key} --tier {tier} --size {size}"
+    return f"curatedrl datasets generate --env {env_key} --tier {tier}" + \
+        ("" if size == "full" else f" --size {size}")
 
 
 def all_ids() -> list[str]:

@@ -18,8 +18,8 @@ from gymnasium.envs.registration import EnvSpec
 import numpy as np
 
 from curatedrl.datasets.episodes import DatasetMetadata, EpisodeDataset, from_episodes
-from curatedrl.datasets.ids import generate_command
-from curatedrl.errors import CuratedRLError
+from curatedrl.datasets.ids import ENVS, TIERS, all_ids, generate_command
+from curatedrl.errors import CuratedRLError, closest, did_you_mean
 
 # namespace/.../name-vN, each part letters, digits, '_', '.', '-' (no '..', no absolute paths).
 _ID_RE = re.compile(r"^(?:[A-Za-z0-9_][A-Za-z0-9_.-]*/)*[A-Za-z0-9_][A-Za-z0-9_.-]*-v\d+$")
@@ -59,10 +59,21 @@ def _missing_message(dataset_id: str) -> str:
     if command is not None:  # the suite's own data: made here, never downloaded
         return (f"dataset {dataset_id!r} is not stored locally (in {datasets_root()}); make it "
                 f"from the shipped behaviour policies with `{command}`")
+    if dataset_id.startswith("curatedrl/"):  # a mistyped suite id: never on Minari's server
+        close = closest(dataset_id, all_ids())
+        make = (f"; did you mean {close!r}? Make it with `{generate_command(close)}`" if close
+                else
+                f"; the suite's ids are curatedrl/<env>/<tier>-v0 (envs {', '.join(ENVS)}; "
+                f"tiers {', '.join(TIERS)}), made with `curatedrl datasets generate --env ENV "
+                f"--tier TIER`")
+        env = dataset_id.split("/")[1] if dataset_id.count("/") == 2 else ""
+        if close and env not in ENVS:
+            make += f" (the suite's envs are {', '.join(ENVS)}; it has no {env!r} datasets)"
+        return f"{dataset_id!r} is not one of the suite's datasets{make}"
     return (
-        f"Minari dataset {dataset_id!r} is not stored locally (local datasets: {listing}); "
-        f"download it when online with `minari download {dataset_id}`, or generate the "
-        f"project's datasets with `make datasets`"
+        f"Minari dataset {dataset_id!r} is not stored locally (local datasets: "
+        f"{listing}){did_you_mean(dataset_id, local)}; download it when online with "
+        f"`minari download {dataset_id}`"
     )
 
 

@@ -185,6 +185,9 @@ def _generate(env_key: str, size: str, seed: int, tiers, force: bool, root: Path
     expert_policy = lambda s: BehaviourPolicy(choice.expert, stochastic=True, seed=s)
     medium_policy = lambda s: BehaviourPolicy(choice.medium, stochastic=True, seed=s)
     ref_episodes = REF_EPISODES[size]
+    say = (lambda text: print(f"  {env_key} {size}: {text}", flush=True)) if progress else \
+        (lambda text: None)
+    say(f"reference returns from {ref_episodes} episodes each of random actions and the expert")
     ref_min, ref_max = reference_scores(env_key, str(choice.expert), seed, ref_episodes)
 
     cache: dict[str, list[dict]] = {}
@@ -202,7 +205,11 @@ def _generate(env_key: str, size: str, seed: int, tiers, force: bool, root: Path
             eps = episodes("medium") + episodes("expert")
         else:  # medium-replay
             eps = []
+            every = max(1, len(choice.replay) // 10)  # about ten progress lines
             for k, (path, span) in enumerate(choice.replay):
+                if k % every == 0:
+                    say(f"medium-replay: behaviour checkpoint {k + 1} of {len(choice.replay)}, "
+                        f"{sum(len(ep['rewards']) for ep in eps):,} steps so far")
                 policy = BehaviourPolicy(path, stochastic=True, seed=seed + 100 + k)
                 steps = max(1, round(span * scale))
                 # whole episodes (a replay buffer holds episodes that span checkpoints)

@@ -179,6 +179,10 @@ def plan(cells, schedule, base, results, skip_exported, expected, hashes, backen
     print(f"sweep: {len(cells)} cells, {len(skipped)} already finished{in_results}, "
           f"{len(todo)} to run (schedule {schedule['name']}, backend {backend}, "
           f"{workers} workers)")
+    if todo:
+        print("  " + time_estimate(todo, results, table, workers))
+    for line in replace_warning(todo, results, table, skip_exported):
+        print(line)
     if dry_run:
         for c in todo:
             print(f"  would run {c.name} ({state[c][0]}: {state[c][1]})")
@@ -186,3 +190,61 @@ def plan(cells, schedule, base, results, skip_exported, expected, hashes, backen
             print(f"  data {ds}: content hash {h} ({source})")
     return state, {"finished": [], "skipped": skipped, "exported": exported, "failed": [],
                    "todo": todo, "refused": []}
+
+
+def _mean_seconds(folder: Path) -> float | None:
+    """Mean run wall time (``sections.run_seconds``) of the finished runs in ``folder/seed*``."""
+    from curatedrl.experiments.results import Run
+    from curatedrl.experiments.sections import run_seconds
+
+    times = []
+    for path in sorted(folder.glob("seed*/final.json")):
+        final, problem = read_json_object(path)
+        if problem is None and final.get("status") == "finished" and final.get("wall_time_s"):
+            times.append(run_seconds(Run(folder.name, final)))
+    return sum(times) / len(times) if times else None
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
+
+
+def time_estimate(todo, results, table, workers) -> str:
+    """One line: the run time of ``todo`` from the wall times the results tree records for the
+    same algo x dataset (their mean per run; machines differ, so an estimate), or "unknown"."""
+    if results is None:
+        return "time estimate: unknown (no results tree to read recorded wall times from)"
+    means: dict[str, float | None] = {}
+    for c in todo:
+        key = c.name.rsplit("/", 1)[0]  # <algo>/<dataset slug>
+        if key not in means:
+            means[key] = _mean_seconds(Path(results) / table / key)
+    known = [means[c.name.rsplit("/", 1)[0]] for c in todo]
+    total = sum(t for t in known if t is not None)
+    unknown = sum(t is None for t in known)
+    if unknown == len(todo):
+        return (f"time estimate: unknown (no finished runs of these algo x dataset pairs in "
+                f"{Path(results) / table} to take their recorded wall times from)")
+    rest = (f"; unknown for the other {unknown} cells (no finished runs of their algo x dataset "
+            f"in {Path(results) / table})" if unknown else "")
+    return (f"time estimate: {_duration(total)} of run time for {len(todo) - unknown} cells, "
+            f"~{_duration(total / workers)} on {workers} workers (the mean wall time each "
+            f"algo x dataset recorded in {Path(results) / table}, on the machine that ran it)"
+            f"{rest}")
+
+
+def replace_warning(todo, results, table, skip_exported) -> list[str]:
+    """Lines warning that cells to run will replace results the tree already holds."""
+    if results is None:
+        return []
+    held = [c for c in todo if (Path(results) / table / c.name / "final.json").exists()]
+    if not held:
+        return []
+    where = Path(results) / table
+    if not skip_exported:
+        return [f"  WARNING: {len(held)} of the {len(todo)} cells to run already have results "
+                f"in {where} (committed results on a fresh clone); training them again "
+                f"REPLACES those files. Add --skip-exported to keep them and run only the "
+                f"cells the results lack."]
+    return [f"  note: {len(held)} of the cells to run have results in {where} made with another "
+            f"config or other data; their new results will replace those files."]

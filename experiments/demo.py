@@ -44,6 +44,8 @@ def run_demo(out: Path = Path("runs") / "demo", config: Path = DEMO_CONFIG) -> l
           f"{meta.ref_min_score:.1f}): 0 is the dataset's reference return of a random policy "
           f"({meta.ref_min_score:.1f}), 100 that of an expert ({meta.ref_max_score:.1f}), on "
           f"{meta.eval_env_id}. A reused run shows its original wall time.")
+    last = {r[0]: r[2] for r in rows if r[1] == spec["seeds"][0]}
+    print("\n" + conclusion(last, dataset))
     print("\nThe paper's full protocol (BC 10k steps on 128 whole episodes, then 2k fine-tuning "
           "steps on 256); on a CPU each of these takes hours:\n")
     for algo in spec["algos"]:
@@ -51,3 +53,25 @@ def run_demo(out: Path = Path("runs") / "demo", config: Path = DEMO_CONFIG) -> l
     print(f"\nRun directories: {out}/<algo>/seed<N>; delete them to train again. The command "
           "is .venv/bin/curatedrl (or run `source .venv/bin/activate` first).")
     return results
+
+
+def conclusion(last: dict[str, float | None], dataset: str) -> str:
+    """What to read off the demo's table (one seed, reduced schedule), with its own numbers."""
+    def shown(algo: str) -> str:
+        value = last.get(algo)
+        return "-" if value is None else f"{value:.1f}"
+
+    lines = ["What to conclude (one seed at a reduced budget: a smoke test of the method, not "
+             "evidence; LEADERBOARD.md has the 5-seed comparisons):"]
+    if "medium-replay" in dataset:
+        lines.append(f"- bc ({shown('bc')}): near 0 is expected on medium-replay at this "
+                     f"budget: it imitates every episode, most of them from early, poor "
+                     f"checkpoints of the behaviour policy.")
+    if "filtered_bc" in last:
+        lines.append(f"- filtered_bc ({shown('filtered_bc')}): fine-tuned on the best episodes "
+                     f"only, so it should be clearly above bc: curating the data is what helps.")
+    if "iw_bc" in last and "filtered_bc" in last:
+        lines.append(f"- iw_bc ({shown('iw_bc')}): expected about level with filtered_bc here; "
+                     f"a few points either way is seed noise at one seed and 50 evaluation "
+                     f"episodes (on the leaderboard iw-BC never separated below filtered BC).")
+    return "\n".join(lines)

@@ -28,7 +28,7 @@ from urllib.parse import quote
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # an underscore inside a word (snake_case) starts no emphasis in GitHub's Markdown: kept as typed
 _MD_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
-_MD_PLAIN = re.compile(r"[\w .,:;=+~/()'@%-]+", re.ASCII)
+_MD_PLAIN = re.compile(r"[\w .,:;=+~/()'\"@%-]+", re.ASCII)
 _ID = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 _HASHED = re.compile(r".*-h[0-9a-f]{10}")
 ID_LENGTH = 64
@@ -61,7 +61,7 @@ def md_text(value: Any) -> str:
 
 def md_code(value: Any) -> str:
     """A Markdown code span when the value is plain (letters, digits, spaces and
-    ``. , : ; = + ~ / ( ) ' @ % -``), else ``md_text``: a code span can escape neither a
+    ``. , : ; = + ~ / ( ) ' " @ % -``), else ``md_text``: a code span can escape neither a
     backtick nor ``<`` (it shows an entity as typed)."""
     text = one_line(value)
     return f"`{text}`" if _MD_PLAIN.fullmatch(text) and text.strip() else md_text(text)

@@ -26,12 +26,12 @@ from curatedrl.datasets.ids import dataset_slug
 from curatedrl.experiments import published
 from curatedrl.experiments.admission import shown_path
 from curatedrl.experiments.cell_config import SCHEDULE_DIR
-from curatedrl.experiments.escaping import md_code, md_text, shell_word
+from curatedrl.experiments.escaping import md_code, md_text
 from curatedrl.experiments.results import Run, Skipped, load_results
 from curatedrl.experiments.sections import PLOT_DIR, SOURCE, Section, aggregate_rows, \
     budget_lines, build_sections, claim_text, compute_algos, compute_lines, \
-    data_flags, data_lines, dataset_claim_rows, dataset_compute_rows, env_groups, group_average, \
-    improvement_rows, reproduce_suite, seed_count
+    data_lines, dataset_claim_rows, dataset_compute_rows, env_groups, group_average, \
+    improvement_rows
 from curatedrl.experiments.stats import BOOTSTRAP_REPS, mean_std
 from curatedrl.run.rundir import atomic_write_text
 
@@ -201,10 +201,12 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
                   "the schedule: listed, never averaged.", ""]
         lines += excluded_lines(sec, results)
     lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})" for title, path in plots]
-    seeds = seed_count(sec.runs)
-    command = (f"make reproduce SUITE={reproduce_suite(sec.runs)} SEEDS={seeds} "
-               f"SCHEDULE={shell_word(schedule)}{data_flags(sec.source, make=True)}")
-    lines += ["", f"Reproduce: {md_code(command)} then `make leaderboard`.", ""]
+    commands = sec.commands()
+    lines += ["", "Reproduce (on a fresh clone each dry-runs to 0 cells to run with "
+              "`--dry-run` added to ARGS; without `--skip-exported` every cell would train "
+              "again and replace its committed results): " +
+              ", ".join(md_code(c) for c in commands) + ", then `make leaderboard`."
+              if commands else "Reproduce: no averaged runs yet.", ""]
     return lines
 
 

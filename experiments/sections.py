@@ -17,7 +17,7 @@ from curatedrl.experiments.admission import admit
 from curatedrl.experiments.cell_config import load_suites
 from curatedrl.experiments.paired import TOO_FEW, VERDICTS, Reading, paired_differences, \
     read_claim
-from curatedrl.experiments.escaping import safe_id, shell_word
+from curatedrl.experiments.escaping import safe_id
 from curatedrl.experiments.results import Run, load_runs
 from curatedrl.experiments.stats import algo_matrix, full_seed_datasets, iqm_with_ci, \
     mean_std, probability_of_improvement, score_matrix
@@ -76,10 +76,17 @@ class Section:
 
     def command(self, algo: str, dataset: str) -> str:
         """The command that reproduces a cell (the sweep resolves configs as these runs did)."""
-        seeds = seed_count(self.cell_runs(algo, dataset))
-        return (f"curatedrl sweep --suite all --schedule {shell_word(self.schedule)}"
-                f"{data_flags(self.source)} --algo {shell_word(algo)} --dataset "
-                f"{shell_word(dataset)} --seeds {seeds}")
+        from curatedrl.experiments.reproduce import cell_command
+
+        return cell_command(self.schedule, algo, dataset,
+                            seed_count(self.cell_runs(algo, dataset)), data_flags(self.source))
+
+    def commands(self) -> list[str]:
+        """The ``make reproduce`` lines that rerun exactly the cells these runs came from."""
+        from curatedrl.experiments.reproduce import section_commands
+
+        return section_commands(self.schedule, self.runs, suite_datasets(self.source),
+                                data_flags(self.source, make=True))
 
 
 def seed_count(runs: list[Run]) -> int:
@@ -367,14 +374,6 @@ def section_order(key: tuple[str, str]) -> tuple[int, str, str]:
     """The schedules that answer the paper's question first (``FIRST``), then by name."""
     schedule, source = key
     return (FIRST.index(schedule) if schedule in FIRST else len(FIRST), schedule, source)
-
-
-def reproduce_suite(runs: list[Run]) -> str:
-    """The smallest suite of suites.yaml holding every algorithm with runs in a section."""
-    algos = {r.algo for r in runs}
-    fits = [(len(v["algos"]), name) for name, v in load_suites().items()
-            if algos <= set(v["algos"])]
-    return min(fits)[1] if fits else "all"
 
 
 def build_sections(results: Path = Path("results"), plot_dir: Path = PLOT_DIR,

@@ -20,6 +20,7 @@ from curatedrl.experiments.admission import shown_path
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.experiments.escaping import html_text as escape, safe_id, url_segment
 from curatedrl.experiments.results import Skipped
+from curatedrl.experiments.reproduce import RERUN_DATA
 from curatedrl.experiments.sections import SOURCE, Section, aggregate_rows, env_groups, \
     budget_lines, claim_text, compute_algos, compute_lines, data_lines, \
     dataset_claim_rows, dataset_compute_rows, group_average, improvement_rows
@@ -171,7 +172,8 @@ def cell_templates(sec: Section) -> list[str]:
                            f"<td><code>{escape(str(f.get('dataset_hash', '—')))}</code></td>"
                            "</tr>")
             out.append(f"</tbody></table></div><p>Reproduce:</p><pre><code>"
-                       f"{escape(sec.command(algo, d))}</code></pre></template>")
+                       f"{escape(sec.command(algo, d))}</code></pre>"
+                       f"<p>{escape(RERUN_DATA)}</p></template>")
     return out
 
 
@@ -281,7 +283,8 @@ def render(sections: list[Section], results: Path, skipped: list[Skipped] = ()) 
         body += section_html(sec, results)
     body += skipped_html(list(skipped), results)
     body += ['<section id="add-your-algorithm">', "<h2>Add your algorithm</h2>",
-             "<p>One file in <code>algos/</code>, one line in <code>algos/__init__.py</code>, "
+             "<p>One file in <code>algos/</code>, two lines in <code>algos/__init__.py</code> "
+             "(its import and its entry in <code>ALGOS</code>), "
              "its configs and a sweep: the steps are in "
              f'<a href="{REPO_LINK}/CONTRIBUTING.md">CONTRIBUTING.md</a>. Then '
              "<code>make leaderboard</code> rebuilds this page from <code>results/</code>.</p>",

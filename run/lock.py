@@ -6,9 +6,10 @@ process exits, however it exits (SIGKILL included), so a stale lock never needs 
 The holder writes its pid into the file; a second writer is refused at once with one line
 naming that pid. The lock file is opened without following a symbolic link (``O_NOFOLLOW``) and
 must be a plain file with no other name: a ``.lock`` planted as a link to another file would
-otherwise get that file truncated and overwritten with a pid. flock is local to one machine:
-two machines writing one shared folder are not kept apart (a Ray cluster gives each cell to one
-node, so this does not arise there).
+otherwise get that file truncated and overwritten with a pid. A holder that sets ``remove`` (a
+run that finished) deletes the lock file as it releases it, so a finished run directory holds no
+``.lock``. flock is local to one machine: two machines writing one shared folder are not kept
+apart (a Ray cluster gives each cell to one node, so this does not arise there).
 
 ``check_output_dir`` refuses, before anything is computed, an output path that cannot become a
 writable directory: a file in the way, a symlink loop, a name longer than the filesystem allows,
@@ -39,6 +40,7 @@ class DirLock:
     def __init__(self, folder: Path, what: str, name: str = RUN_LOCK, hint: str = ""):
         self.path = Path(folder) / name
         self.what, self.hint = what, hint
+        self.remove = False  # set by the holder: delete the lock file on release
         self.fd: int | None = None
 
     def acquire(self) -> "DirLock":
@@ -111,7 +113,21 @@ class DirLock:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:
+        if self.remove and self.fd is not None:
+            self._unlink_own()
         self.release()
+
+    def _unlink_own(self) -> None:
+        """Delete the lock file while still holding it (``remove``, set by a run that finished:
+        a finished run directory keeps no ``.lock``), only if the path is still the file this
+        process locked. A process
+        that opened it before holds a locked file and is refused as usual; one that opens the
+        path after makes a new file, as on a first run."""
+        try:
+            if os.fstat(self.fd).st_ino == os.stat(self.path).st_ino:
+                os.unlink(self.path)
+        except FileNotFoundError:
+            pass
 
 
 def holder(path: Path) -> str:

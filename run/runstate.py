@@ -55,6 +55,30 @@ def config_of(config_cls, resolved: dict[str, Any]):
                                          if k not in RECORD_KEYS})
 
 
+def finished_run(run_dir: Path) -> dict[str, Any] | None:
+    """The valid ``final.json`` of a finished run in ``run_dir`` (with its ``run_dir``), else
+    None (no run, a failed or a damaged one: ``previous_failure`` says which)."""
+    path = run_dir / "final.json"
+    if not path.exists():
+        return None
+    final, problem = read_json_object(path)
+    if problem or final_problem(final, scores_required=False) or final["status"] != "finished":
+        return None
+    return {**final, "run_dir": str(run_dir)}
+
+
+def check_finished(run_dir: Path, resolved: dict[str, Any]) -> None:
+    """Refuse a finished run in ``run_dir`` made with another config than ``resolved`` (its
+    torch thread count aside: a finished run with another count is a draw of the same cell)."""
+    old = read_yaml(run_dir / "config.yaml") if (run_dir / "config.yaml").exists() else {}
+    diff = [d for d in config_differences({"threads": resolved["threads"], **old}, resolved)
+            if not d.startswith("threads:")]
+    if diff:
+        raise CuratedRLError(f"{run_dir} already holds a finished run with another config "
+                             f"({'; '.join(diff)}); pass another --out, or delete that "
+                             f"directory to run again")
+
+
 def previous_failure(run_dir: Path) -> int | None:
     """The step a failed run in ``run_dir`` stopped at; refuses a finished or damaged one."""
     path = run_dir / "final.json"

@@ -21,22 +21,19 @@ from curatedrl.run.reference import ReferenceCache
 from curatedrl.run.resources import check_batch_fits, check_device
 from curatedrl.run.runrecord import (EVAL_SEED, LOG_EVERY, RunRecord,  # noqa: F401
                                      open_checks, open_run_dir, wandb_run)
-from curatedrl.run.runstate import (RunInterrupted, check_config, check_data,
-                                    previous_failure, resolved_config)
+from curatedrl.run.runstate import (RunInterrupted, check_config, check_data, check_finished,
+                                    finished_run, previous_failure, resolved_config)
 from curatedrl.datasets import load, make_generator, to_device
 from curatedrl.datasets.ids import dataset_slug, dataset_source
 from curatedrl.envs import evaluation_record
 from curatedrl.datasets.validate import check_dataset_env
-from curatedrl.errors import CuratedRLError
+from curatedrl.errors import CuratedRLError, did_you_mean
 
 
 def resolve_algo(name: str):
     if name not in ALGOS:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(ALGOS), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise CuratedRLError(f"unknown algorithm {name!r}{hint} (known: {', '.join(ALGOS)})")
+        raise CuratedRLError(f"unknown algorithm {name!r}{did_you_mean(name, list(ALGOS))} "
+                             f"(known: {', '.join(ALGOS)})")
     return ALGOS[name]
 
 
@@ -59,11 +56,13 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
 
     Every check of the input (algorithm, config, dataset, env, filter, run directory) runs before
     anything is written. A run directory that holds ``resume.pt`` (the run was killed, or failed)
-    and the same resolved config resumes from it; one with a finished run, or another config
-    (another torch thread count included, unless ``allow_thread_change``), is refused, and so is
-    one that another process is writing. A non-finite training metric marks the run failed in
-    ``final.json``, keeps the last good ``resume.pt`` and raises ``CuratedRLError``; Ctrl-C
-    raises ``RunInterrupted`` saying how to resume.
+    and the same resolved config resumes from it; one with a finished run of the same config
+    (whatever its thread count) returns that run's final.json with ``"reused": True`` and trains
+    nothing; another config (another torch thread count included, unless
+    ``allow_thread_change``) is refused, and so is one that another process is writing. A
+    non-finite training metric marks the run failed in ``final.json``, keeps the last good
+    ``resume.pt`` and raises ``CuratedRLError``; Ctrl-C raises ``RunInterrupted`` saying how to
+    resume.
     """
     cls = resolve_algo(algo)
     cfg = config_from_dict(cls.config_cls, {**(overrides or {}), "seed": seed,
@@ -72,7 +71,9 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
     run_dir = Path(out) if out is not None else default_run_dir(algo, dataset, seed)
     check_output_dir(run_dir, "run directory")
     check_data(run_dir, cfg.dataset)
-    previous_failure(run_dir)
+    finished = finished_run(run_dir)
+    if finished is None:
+        previous_failure(run_dir)
     ds = load(cfg.dataset, env=env)
     check_dataset_env(ds)
     torch.manual_seed(cfg.seed)
@@ -85,16 +86,22 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
                                evaluation=evaluation_record(ds.metadata))
     if env:
         resolved["env"] = env
+    if finished is not None:  # the same command again: its result, nothing trained
+        check_finished(run_dir, resolved)
+        return {**finished, "reused": True}
     check_config(run_dir, resolved, allow_thread_change)
     # Every check has passed: from here on the run directory is written, by this process only.
     run_dir.mkdir(parents=True, exist_ok=True)
-    with DirLock(run_dir, "run directory", hint="; wait for it to end, or pass another --out"):
+    with DirLock(run_dir, "run directory",
+                 hint="; wait for it to end, or pass another --out") as lock:
         # again: another writer may have finished meanwhile
         ckpt = open_run_dir(run_dir, resolved, open_checks(run_dir, resolved,
                                                            allow_thread_change))
         with deterministic_mode(cfg.deterministic, cfg.device):
-            return _run(cls, cfg, ds, agent, view, run_dir, resolved, ckpt, use_wandb,
-                        wandb_group, progress)
+            final = _run(cls, cfg, ds, agent, view, run_dir, resolved, ckpt, use_wandb,
+                         wandb_group, progress)
+        lock.remove = True  # finished: the directory keeps no lock file
+        return final
 
 
 def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],

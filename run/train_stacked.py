@@ -37,7 +37,7 @@ from curatedrl.run.progress import progress as progress_display
 from curatedrl.run.resources import check_batch_fits, check_device
 from curatedrl.run.runrecord import (LOG_EVERY, RunRecord, open_checks, open_run_dir,
                                      wandb_run)
-from curatedrl.run.runstate import (RunInterrupted, check_config, check_data,
+from curatedrl.run.runstate import (RunInterrupted, check_config, check_data, finished_run,
                                     previous_failure, resolved_config)
 from curatedrl.run.train import default_run_dir, resolve_algo
 from curatedrl.datasets import load, to_device
@@ -89,10 +89,12 @@ def train_seeds(algo: str, dataset: str, seeds: Sequence[int],
         check_config(d, r, allow_thread_change)
     # Every check has passed: from here on the run directories are written, by this process.
     with contextlib.ExitStack() as locks:
+        held = []
         for d in dirs:
             d.mkdir(parents=True, exist_ok=True)
-            locks.enter_context(DirLock(d, "run directory",
-                                        hint="; wait for it to end, or pass another --out"))
+            held.append(locks.enter_context(DirLock(
+                d, "run directory", hint="; wait for it to end, or pass another --out")))
+        locks.callback(_unlock_finished, held)
         checks = [open_checks(d, r, allow_thread_change) for d, r in zip(dirs, resolved)]
         ckpts = [open_run_dir(d, r, c) for d, r, c in zip(dirs, resolved, checks)]
         records = [RunRecord(d, r, cfg, ds.metadata, ds.content_hash, ckpt)
@@ -102,6 +104,12 @@ def train_seeds(algo: str, dataset: str, seeds: Sequence[int],
             rec.wandb = wandb_run(use_wandb, wandb_group, rec.resolved, rec.run_dir)
         with deterministic_mode(cfgs[0].deterministic, cfgs[0].device):
             return _train_all(algo, cfgs[0], ds, records, ckpts, progress)
+
+
+def _unlock_finished(held: list[DirLock]) -> None:
+    """Each seed that finished (the others too, even when one failed) keeps no lock file."""
+    for lock in held:
+        lock.remove = finished_run(lock.path.parent) is not None
 
 
 def _train_all(algo, cfg, ds, records: list[RunRecord], ckpts, progress: bool

@@ -88,3 +88,22 @@ def test_default_dataset_must_be_a_suite_id():
 
     with pytest.raises(CuratedRLError, match="not one of the suite's datasets"):
         ensure_default_dataset("someone/else-v0")
+
+
+def test_the_same_train_command_again_prints_the_finished_result_and_exits_0(
+        hopper_random_id, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "--algo", "bc", "--dataset", hopper_random_id, "--out", str(out),
+            "--steps", "3", "--batch-size", "4", "--eval-every", "0",
+            "--final-eval-episodes", "2", "--threads", "1"]
+    assert main(argv) == 0
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    assert not (out / ".lock").exists()  # a finished run directory keeps no lock file
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert main(argv[:-1] + ["2"]) == 0  # another thread count: the same cell
+    again = capsys.readouterr().out.strip().splitlines()[-1]
+    assert again.startswith(first) and "finished before: nothing trained" in again
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert main(argv + ["--set", "lr=0.01"]) == 2
+    assert "already holds a finished run with another config (lr: 0.001 -> 0.01)" in \
+        capsys.readouterr().err

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 import pytest
 import yaml
 
 from curatedrl.cli import THREADS_HELP, build_parser, main
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _parsers():
@@ -74,3 +77,219 @@ def test_demo_table_explains_scores_and_marks_reused_runs(hopper_random_id, tmp_
     assert "0 is the dataset's reference return of a random policy (-20.0)" in out
     assert "100 that of an expert (3000.0)" in out
     assert "takes hours" in out and ".venv/bin/curatedrl" in out
+    assert "What to conclude" in out and "iw_bc (12.0): expected about level" in out
+
+
+# --- reproduce lines that reproduce -------------------------------------------------------------
+
+def _make_reproduce_argv(line: str) -> list[str]:
+    """``make reproduce VAR=... ARGS="..."`` as the `curatedrl sweep` arguments the Makefile
+    gives (its defaults: WORKERS=1, BACKEND=local, DATA=curatedrl)."""
+    import re
+    import shlex
+
+    make = (REPO / "Makefile").read_text()
+    recipe = make[make.index("\nreproduce:"):].split("\n\n", 1)[0]
+    assert "--suite $(SUITE) --seeds $(SEEDS) --schedule $(SCHEDULE)" in recipe and \
+        "$(ARGS)" in recipe
+    words = shlex.split(line)
+    assert words[:2] == ["make", "reproduce"], line
+    var = {"WORKERS": "1", "BACKEND": "local", "DATA": "curatedrl"}
+    for w in words[2:]:
+        key, _, value = w.partition("=")
+        assert re.fullmatch(r"[A-Z0-9_]+", key), line
+        var[key] = value
+    argv = ["sweep", "--suite", var["SUITE"], "--seeds", var["SEEDS"], "--schedule",
+            var["SCHEDULE"], "--workers", var["WORKERS"], "--backend", var["BACKEND"],
+            "--data", var["DATA"]]
+    if "ALGO" in var:
+        argv += ["--algo", var["ALGO"]]
+    return argv + shlex.split(var.get("ARGS", ""))
+
+
+def _dry_run(argv, tmp_path, monkeypatch, capsys) -> str:
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "empty-store"))  # manifest hashes
+    monkeypatch.chdir(REPO)
+    assert main(argv + ["--dry-run", "--root", str(tmp_path / "runs")]) == 0
+    return capsys.readouterr().out
+
+
+def test_every_reproduce_line_of_the_leaderboard_finds_all_its_cells_done(
+        tmp_path, monkeypatch, capsys):
+    import re
+
+    text = (REPO / "LEADERBOARD.md").read_text()
+    lines = re.findall(r"`(make reproduce [^`]*)`", text)
+    assert len(lines) >= 4
+    for line in lines:
+        assert '--threads 1 --skip-exported' in line, line
+        out = _dry_run(_make_reproduce_argv(line), tmp_path, monkeypatch, capsys)
+        summary = out.splitlines()[0]
+        cells, done = re.search(r"sweep: (\d+) cells, 0 already finished, (\d+) already in "
+                                r"results, 0 to run", summary).groups()
+        assert cells == done, (line, summary)
+        assert "would run" not in out
+
+
+def test_k32_line_names_exactly_its_twenty_cells(tmp_path, monkeypatch, capsys):
+    from curatedrl.experiments.sections import build_sections
+
+    sec = next(s for s in build_sections(REPO / "results", draw=False)
+               if s.schedule == "paper-sampled-k32")
+    [line] = sec.commands()
+    out = _dry_run(_make_reproduce_argv(line), tmp_path, monkeypatch, capsys)
+    assert out.startswith("sweep: 20 cells, 0 already finished, 20 already in results, 0 to run")
+    cell = sec.command("iw_bc", sec.cell_runs("iw_bc", sec.datasets[4])[0].dataset)
+    assert cell.startswith("curatedrl sweep ") and cell.endswith("--threads 1 --skip-exported")
+    out = _dry_run(cell.split()[1:], tmp_path, monkeypatch, capsys)
+    assert out.startswith("sweep: 5 cells, 0 already finished, 5 already in results, 0 to run")
+
+
+def test_dry_run_estimates_time_and_warns_before_replacing_committed_results(
+        tmp_path, monkeypatch, capsys):
+    argv = ["sweep", "--suite", "paper", "--seeds", "5", "--schedule", "paper-sampled-k32",
+            "--algo", "iw_bc", "--threads", "1", "--dataset", "hopper-medium-replay"]
+    out = _dry_run(argv + ["--dataset", "walker2d-medium-replay"], tmp_path, monkeypatch, capsys)
+    assert "10 to run" in out
+    assert "time estimate: " in out and " for 5 cells" in out and \
+        "unknown for the other 5 cells" in out
+    assert "WARNING: 5 of the 10 cells to run already have results in " \
+           "results/paper-sampled-k32/curatedrl" in out and "REPLACES" in out
+    out = _dry_run(argv, tmp_path, monkeypatch, capsys)
+    assert "time estimate: unknown" in out and "WARNING" not in out
+
+
+def test_site_cell_command_says_a_rerun_uses_the_manifests_data():
+    from curatedrl.experiments.reproduce import RERUN_DATA
+
+    page = (REPO / "docs" / "leaderboard" / "index.html").read_text()
+    assert page.count("--threads 1 --skip-exported</code>") >= 100
+    assert "manifest" in RERUN_DATA and "hash" in RERUN_DATA
+    assert page.count(RERUN_DATA) == page.count("--threads 1 --skip-exported</code>")
+
+
+# --- help that tells the truth ------------------------------------------------------------------
+
+def _train_help() -> dict[str, str]:
+    p = next(p for p in _parsers() if p.prog == "curatedrl train")
+    fmt = p.formatter_class(p.prog)
+    return {a.dest: " ".join(fmt._get_help_string(a).split()) for a in p._actions}
+
+
+def test_train_help_gives_every_algorithms_resolved_default():
+    import re
+
+    from curatedrl.algos import ALGOS
+
+    shown = _train_help()
+    assert all(name in shown["algo"] for name in ALGOS)
+    for dest in ("steps", "batch_size", "eval_every", "eval_episodes", "final_eval_episodes",
+                 "device"):
+        text = shown[dest]
+        assert "default: the algorithm's config:" in text, (dest, text)
+        values = {str(getattr(cls.config_cls(), dest)) for cls in ALGOS.values()}
+        if len(values) == 1:
+            assert f"{values.pop()} for every algorithm" in text.replace(",", "")
+            continue
+        said = {}  # "a, b 500; c 5,000 ...": each algorithm's value as the help says it
+        for group in text.split("the algorithm's config: ", 1)[1].split("; "):
+            m = re.match(r"([a-z0-9_]+(?:, [a-z0-9_]+)*) ([0-9,]+|[a-z]+)", group)
+            if m:
+                said.update(dict.fromkeys(m.group(1).split(", "), m.group(2)))
+        for name, cls in ALGOS.items():
+            assert said.get(name) == f"{getattr(cls.config_cls(), dest):,}", (dest, name, text)
+    assert "td3_bc, iql, cql, awac, rebrac 5,000" in shown["eval_every"]
+    assert "bc 128 episodes" in shown["batch_size"] and "rebrac 1,024 transitions" in \
+        shown["batch_size"]
+    assert "default: none" not in shown["env"] and "default: none" not in shown["batch_size"]
+
+
+# --- mistyped dataset ids -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("typo, meant, command", [
+    ("curatedrl/hopper/mediumreplay-v0", "curatedrl/hopper/medium-replay-v0",
+     "curatedrl datasets generate --env hopper --tier medium-replay`"),
+    ("curatedrl/hoper/medium-small-v0", "curatedrl/hopper/medium-small-v0",
+     "curatedrl datasets generate --env hopper --tier medium --size small`"),
+    ("curatedrl/ant/medium-v0", None, "the suite's envs are hopper, halfcheetah, walker2d"),
+])
+def test_mistyped_suite_id_gets_a_did_you_mean_and_one_generate_command(typo, meant, command,
+                                                                        capsys):
+    assert main(["train", "--algo", "bc", "--dataset", typo]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and command in err, err
+    if meant:
+        assert f"did you mean {meant!r}?" in err
+    assert "minari download" not in err and "make datasets" not in err
+
+
+# --- the demo -----------------------------------------------------------------------------------
+
+DEV_ONLY = ("jax", "ray", "selenium", "matplotlib", "rliable", "pandas", "hypothesis", "flake8",
+            "pytest")  # setup.cfg's dev extra: `make demo` installs the package without it
+
+
+def test_demo_path_needs_no_dev_extra_and_dataset_generation_shows_progress(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+import curatedrl.experiments.demo
+from curatedrl.datasets.suite import generate_env
+generate_env('hopper', size='tiny', tiers=('medium-replay',), progress=True)
+from curatedrl.cli import main
+code = main(['train', '--algo', 'iw_bc', '--dataset', 'curatedrl/hopper/medium-replay-tiny-v0',
+             '--out', {str(tmp_path / 'run')!r}, '--steps', '2', '--set', 'ref_steps=2',
+             '--eval-every', '0', '--final-eval-episodes', '1', '--threads', '1'])
+dev = sorted({{m.split('.')[0] for m in sys.modules}} & set({DEV_ONLY!r}))
+print('dev-extra modules imported:', dev)
+sys.exit(code)
+"""
+    env = {**os.environ, "MINARI_DATASETS_PATH": str(tmp_path / "store"),
+           "CURATEDRL_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert any("reference returns from" in ln for ln in lines)
+    steps = [ln for ln in lines if "medium-replay: behaviour checkpoint" in ln]
+    assert len(steps) >= 5, done.stdout  # periodic lines, not one line and then silence
+    assert "iw_bc on curatedrl/hopper/medium-replay-tiny-v0 (seed 0): normalised score" in \
+        done.stdout
+    assert "dev-extra modules imported: []" in lines  # the demo's path runs on a base install
+
+
+def test_make_demo_installs_the_package_without_extras_and_passes_threads():
+    make = (REPO / "Makefile").read_text()
+    stamp = make[make.index("\n$(BASE_STAMP):"):].split("\n\n", 1)[0]
+    assert '-e .\n' in stamp and "[dev]" not in stamp
+    dev = make[make.index("\n$(STAMP):"):].split("\n\n", 1)[0]
+    assert "$(BASE_STAMP)" in dev.splitlines()[1] and '-e ".[dev]"' in dev
+    demo = make[make.index("\ndemo:"):].split("\n\n", 1)[0]
+    assert demo.startswith("\ndemo: $(BASE_STAMP)") and "--threads $(THREADS)" in demo
+    assert make[make.index("\ntest:"):].splitlines()[1].startswith("test: $(STAMP)")
+
+
+def test_demo_says_what_to_conclude():
+    from curatedrl.experiments.demo import conclusion
+
+    text = conclusion({"bc": 0.4, "filtered_bc": 31.2, "iw_bc": 29.8},
+                      "curatedrl/hopper/medium-replay-v0")
+    assert "bc (0.4): near 0 is expected on medium-replay at this budget" in text
+    assert "iw_bc (29.8): expected about level with filtered_bc" in text
+    assert "near 0" not in conclusion({"bc": 50.0}, "curatedrl/hopper/medium-v0")
+
+
+# --- docs ---------------------------------------------------------------------------------------
+
+def test_readme_contributing_and_site_agree_on_the_two_registry_lines():
+    init = (REPO / "algos" / "__init__.py").read_text()
+    assert "from curatedrl.algos.bc import BC" in init and '"bc": BC,' in init  # two lines each
+    for path in ("README.md", "CONTRIBUTING.md", "docs/leaderboard/index.html"):
+        text = " ".join((REPO / path).read_text().split())
+        assert "two lines in" in text and "one line in" not in text, path
+    contributing = " ".join((REPO / "CONTRIBUTING.md").read_text().split())
+    assert "steps 2 and 3 taken together" in contributing
+    assert "test_every_config_resolves_for_every_cell_of_every_schedule" in contributing

@@ -88,8 +88,9 @@ def test_locked_run_directory_in_process_changes_nothing(hopper_random_id, tmp_p
     out = tmp_path / "run"
     train("bc", hopper_random_id, 0, FAST, out, progress=False)
     (out / "final.json").unlink()  # as if interrupted: a second writer would resume it
-    before = digest(out)
+    assert not (out / ".lock").exists()  # a finished run keeps no lock file
     with DirLock(out, "run directory"):
+        before = digest(out)  # the holder's .lock included
         code = main(["train", "--algo", "bc", "--dataset", hopper_random_id, "--out", str(out),
                      *[a for k, v in FAST.items() for a in ("--set", f"{k}={v}")]])
     assert code == 2 and f"is in use by process {os.getpid()}" in capsys.readouterr().err

@@ -51,7 +51,8 @@ def test_finished_run_is_never_overwritten(hopper_random_id, tmp_path):
     train("bc", hopper_random_id, 0, {"steps": 3, "batch_size": 4, "eval_every": 0,
                                       "final_eval_episodes": 2}, tmp_path / "r", progress=False)
     before = (tmp_path / "r" / "final.json").read_text()
-    with pytest.raises(CuratedRLError, match="already holds a finished run"):
+    with pytest.raises(CuratedRLError, match="already holds a finished run with another "
+                                             "config"):
         train("bc", hopper_random_id, 0, {"steps": 3}, tmp_path / "r", progress=False)
     assert (tmp_path / "r" / "final.json").read_text() == before
 
