@@ -68,8 +68,9 @@ def test_a_planted_lock_file_never_changes_its_target(tmp_path, link):
 def test_a_planted_sweep_lock_never_changes_its_target(hopper_random_id, tmp_path, capsys):
     target = tmp_path / "secret.txt"
     target.write_text(SECRET)
-    (tmp_path / "runs" / "tiny").mkdir(parents=True)
-    (tmp_path / "runs" / "tiny" / SWEEP_LOCK).symlink_to(target)
+    root = tmp_path / "runs" / "tiny" / "minari"  # test/... data is not the project's
+    root.mkdir(parents=True)
+    (root / SWEEP_LOCK).symlink_to(target)
     with pytest.raises(CuratedRLError, match=r"sweep root .*: its lock file \.sweep\.lock is a "
                                              r"symbolic link"):
         sweep([Cell("bc", hopper_random_id, 0)], TINY, tmp_path / "runs",
@@ -163,7 +164,8 @@ def test_temporaries_of_killed_writers_are_removed_when_a_sweep_starts(hopper_ra
     root, results = tmp_path / "runs", tmp_path / "results"
     sweep([Cell("bc", hopper_random_id, 0)], TINY, root, results, progress=False, threads=1)
     cell = "bc/hopper-random/seed0"
-    exported, run_dir = results / "tiny" / "curatedrl" / cell, root / "tiny" / cell
+    exported = results / "tiny" / "minari" / cell  # test/... data is not the project's
+    run_dir = root / "tiny" / "minari" / cell
     dead, alive = dead_pid(), os.getpid()
     stale = [exported.parent / f".seed0.{dead}-0123abcd.tmp",  # a folder of atomic_write_dir
              exported / f".final.json.{dead}-89abcdef.tmp",  # a file of an older export
