@@ -1,5 +1,5 @@
 """The ``curatedrl`` command: one argparse parser per subcommand and a handler of a few lines
-each that calls down the layers (bench, experiments, run, datasets).
+each that calls down the layers (benchmarks, run, datasets).
 
 Longer than the rule of thumb (~250 lines) on purpose: every option's help text, default and
 choices sit in one file, so the whole command line reads in one place and
@@ -40,7 +40,7 @@ def _datasets_card(args: argparse.Namespace) -> None:
 
 
 def _datasets_show(args: argparse.Namespace) -> None:
-    from curatedrl.experiments.tables import table
+    from curatedrl.benchmarks.tables import table
     from curatedrl.datasets import load
     from curatedrl.datasets.validate import check_dataset_env
 
@@ -51,7 +51,7 @@ def _datasets_show(args: argparse.Namespace) -> None:
     rows = [("size", dataset_size(args.dataset, ds.metadata.extra)), *ds.summary().items()]
     print(table(rows, ["field", "value"]))
     if args.views:
-        from curatedrl.experiments.tables import views_table
+        from curatedrl.benchmarks.tables import views_table
 
         print()
         print(views_table(ds))
@@ -131,14 +131,14 @@ def _set_threads(threads: int) -> None:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    from curatedrl.experiments.demo import run_demo
+    from curatedrl.benchmarks.suites.demo import run_demo
 
     _set_threads(args.threads)
     run_demo()
 
 
 def _datasets_generate(args: argparse.Namespace) -> None:
-    from curatedrl.experiments.tables import table
+    from curatedrl.benchmarks.tables import table
     from curatedrl.datasets import load
     from curatedrl.datasets.suite import ENVS, TIERS, generate_env
 
@@ -155,7 +155,7 @@ def _datasets_generate(args: argparse.Namespace) -> None:
 
 
 def _datasets_manifest(args: argparse.Namespace) -> None:
-    from curatedrl.experiments.tables import table
+    from curatedrl.benchmarks.tables import table
     from curatedrl.datasets.manifest import compare_local, write_manifest
     from curatedrl.datasets.minari_io import local_dataset_ids
     from curatedrl.datasets.suite import all_ids, generate_command
@@ -302,7 +302,7 @@ def _sweep_data(args: argparse.Namespace) -> tuple[str, list[str]]:
     ``--allow-missing``."""
     import os
 
-    from curatedrl.experiments import sources
+    from curatedrl.benchmarks.suites import sources
 
     name = args.data or sources.implied(args.dataset)
     if name == "minari" and args.data_dir:
@@ -317,8 +317,8 @@ def _sweep_data(args: argparse.Namespace) -> tuple[str, list[str]]:
 def _sweep(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from curatedrl.experiments.cell_config import load_schedule
-    from curatedrl.experiments.sweep import expand, sweep
+    from curatedrl.benchmarks.suites.cell_config import load_schedule
+    from curatedrl.benchmarks.sweeps.sweep import expand, sweep
 
     extra = parse_sets(args.set or [])
     if args.device:
@@ -348,8 +348,8 @@ def _leaderboard(args: argparse.Namespace) -> None:
 
     import warnings
 
-    from curatedrl.experiments.escaping import one_line
-    from curatedrl.experiments.leaderboard import build
+    from curatedrl.benchmarks.leaderboard.escaping import one_line
+    from curatedrl.benchmarks.leaderboard.leaderboard import build
     from curatedrl.run.rundir import ResultsFileWarning
 
     with warnings.catch_warnings(record=True) as caught:
@@ -365,7 +365,7 @@ def _leaderboard(args: argparse.Namespace) -> None:
 
 
 def _bench(args: argparse.Namespace) -> None:
-    from curatedrl.bench.bench import run_bench
+    from curatedrl.benchmarks.speed.bench import run_bench
 
     import os
 
@@ -543,7 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "eval.csv, config.yaml) into the results tree that `curatedrl leaderboard` "
                     "reads.")
     p.add_argument("--suite", required=True,
-                   help="suite from experiments/configs/suites.yaml: paper, baselines or all")
+                   help="suite from benchmarks/suites/configs/suites.yaml: paper, baselines or all")
     p.add_argument("--seeds", type=seed_spec, default=5, metavar="N|S1,S2,...|A-B",
                    help="N: seeds 0..N-1 per cell; or the seeds themselves, in the order to run "
                         "them: a list (9,8,7) or a range (5-9) (default 5)")
@@ -560,7 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "1: one process per seed; N > 1 is refused for algorithms that cannot "
                         "stack)")
     p.add_argument("--schedule", default="paper",
-                   help="a schedule of experiments/configs/schedules/ by name (paper: the "
+                   help="a schedule of benchmarks/suites/configs/schedules/ by name (paper: the "
                         "algorithms' published defaults, a GPU's work; cpu, paper-sampled, "
                         "paper-sampled-k32, baselines-30k: for 2 CPU cores, their comments say "
                         "what they change) or "

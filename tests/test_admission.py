@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from curatedrl.experiments.admission import expected_config
-from curatedrl.experiments.cell_config import load_schedule
-from curatedrl.experiments.leaderboard import build
-from curatedrl.experiments.sweep import Cell, export, sweep
+from curatedrl.benchmarks.leaderboard.admission import expected_config
+from curatedrl.benchmarks.suites.cell_config import load_schedule
+from curatedrl.benchmarks.leaderboard.leaderboard import build
+from curatedrl.benchmarks.sweeps.sweep import Cell, export, sweep
 from curatedrl.datasets.manifest import earlier_hashes, expected_hash
 from curatedrl.errors import CuratedRLError
 from tests.leaderboard_runs import DS, write_run

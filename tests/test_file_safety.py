@@ -21,8 +21,8 @@ import torch
 
 from curatedrl.cli import main
 from curatedrl.errors import CuratedRLError
-from curatedrl.experiments import children, launch
-from curatedrl.experiments.sweep import SWEEP_LOCK, Cell, export, sweep
+from curatedrl.benchmarks.sweeps import children, launch
+from curatedrl.benchmarks.sweeps.sweep import SWEEP_LOCK, Cell, export, sweep
 from curatedrl.run.lock import DirLock
 from curatedrl.run.train import train
 

@@ -1,5 +1,5 @@
-"""Imports point down the layers: cli → bench → experiments → run → algos → datasets → envs →
-root modules.
+"""Imports point down the layers: cli → benchmarks → run → algos → datasets → envs → root
+modules.
 
 Every ``import curatedrl.X`` / ``from curatedrl.X import ...`` in the package is read with
 ``ast`` — at module level and inside functions alike (a lazy import is still a dependency) — and
@@ -19,8 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Top to bottom; a module may import its own layer or any layer below it.
 LAYERS = [
     ("cli", {"cli"}),
-    ("bench", {"bench"}),
-    ("experiments", {"experiments"}),
+    ("benchmarks", {"benchmarks"}),
     ("run", {"run"}),
     ("algos", {"algos"}),
     ("datasets", {"datasets"}),
@@ -104,7 +103,7 @@ def test_no_cycles_between_top_level_folders():
 
 
 @pytest.mark.parametrize("source, expected", [
-    ("import curatedrl.bench.bench\n", [(1, "bench")]),
+    ("import curatedrl.benchmarks.speed.bench\n", [(1, "benchmarks")]),
     ("def f():\n    from curatedrl.datasets.episodes import X\n", [(2, "datasets")]),
     ("from curatedrl import errors, envs\nimport numpy\n", [(1, "errors"), (1, "envs")]),
 ])

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from curatedrl.experiments.demo import DEMO_CONFIG
+from curatedrl.benchmarks.suites.demo import DEMO_CONFIG
 from curatedrl.run.train import train
 from curatedrl.datasets.suite import dataset_id, generate_env
 

@@ -18,9 +18,9 @@ import torch
 
 from curatedrl.algos.bc import BC
 from curatedrl.run import reference
-from curatedrl.experiments.cell_config import load_schedule
+from curatedrl.benchmarks.suites.cell_config import load_schedule
 from curatedrl.run.lock import DirLock, is_locked
-from curatedrl.experiments.sweep import SWEEP_LOCK, Cell, sweep
+from curatedrl.benchmarks.sweeps.sweep import SWEEP_LOCK, Cell, sweep
 from curatedrl.run.train import train
 from curatedrl.cli import main
 from curatedrl.errors import CuratedRLError
@@ -222,7 +222,7 @@ def test_changed_set_and_other_data_are_not_finished_another_thread_count_is(
     # the same file name is the same dataset name; the bytes tell them apart
     assert "(changed: config changed: dataset_hash:" in text and f"dataset: {a!r}" not in text
     with pytest.raises(CuratedRLError, match="would share the cell folder 'hopper-good'"):
-        from curatedrl.experiments.sweep import expand
+        from curatedrl.benchmarks.sweeps.sweep import expand
         expand("paper", 1, ["bc"], [a, b])
 
 
@@ -367,8 +367,8 @@ def test_full_disk_gives_one_line_and_keeps_the_last_checkpoint(
     ("normalized_score_best", float("nan")), ("seed", "0"),
 ])
 def test_ill_typed_final_json_is_skipped_naming_the_field(tmp_path, field, value):
-    from curatedrl.experiments.leaderboard import build
-    from curatedrl.experiments.results import load_runs
+    from curatedrl.benchmarks.leaderboard.leaderboard import build
+    from curatedrl.benchmarks.leaderboard.results import load_runs
     from curatedrl.run.rundir import ResultsFileWarning
     from tests.test_leaderboard import write_run
 

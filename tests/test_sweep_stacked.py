@@ -18,7 +18,7 @@ from curatedrl.algos import ALGOS
 from curatedrl.algos.stacked import stack
 from curatedrl.run import runrecord
 from curatedrl.run.rundir import read_yaml
-from curatedrl.experiments.sweep import Cell, expand, sweep
+from curatedrl.benchmarks.sweeps.sweep import Cell, expand, sweep
 from curatedrl.run.train import train
 from curatedrl.run.train_stacked import train_seeds
 from curatedrl.datasets import to_device

@@ -1,12 +1,12 @@
-"""`python -m curatedrl.bench.weight_profile`: a finished iw-BC run's final weights, checked
-against a plain per-episode loop, and what they do to the view's draws."""
+"""`python -m curatedrl.benchmarks.speed.weight_profile`: a finished iw-BC run's final weights,
+checked against a plain per-episode loop, and what they do to the view's draws."""
 
 import numpy as np
 import pytest
 import torch
 
 from curatedrl.algos import ALGOS
-from curatedrl.bench.weight_profile import episode_weights_of_run, main, profile
+from curatedrl.benchmarks.speed.weight_profile import episode_weights_of_run, main, profile
 from curatedrl.datasets import load
 from curatedrl.errors import CuratedRLError
 from curatedrl.run.checkpoint import load_state
@@ -83,7 +83,7 @@ def test_a_run_that_is_not_iw_bc_or_not_finished_is_refused(iw_run, tmp_path):
 
 def test_the_command_checks_every_run_before_the_first_profile(
         iw_run, tmp_path, capsys, monkeypatch):
-    import curatedrl.bench.weight_profile as wp
+    import curatedrl.benchmarks.speed.weight_profile as wp
 
     def no_profile(run):
         raise AssertionError("profiled before every run was checked")
