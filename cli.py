@@ -179,8 +179,8 @@ def _datasets_manifest(args: argparse.Namespace) -> None:
 
 
 def _policies_train(args: argparse.Namespace) -> None:
-    from curatedrl.datasets.replay_run import REPLAY_RUNS, train_replay
-    from curatedrl.datasets.train_behaviour import ENVS, evaluate_checkpoints, train
+    from curatedrl.datasets.replay_run import REPLAY_RUNS
+    from curatedrl.datasets.train_behaviour import ENVS, evaluate_checkpoints, train, train_replay
 
     for env_key in (args.env or list(ENVS)):
         train(env_key, steps=args.steps, seed=args.seed, checkpoint_every=args.checkpoint_every)
