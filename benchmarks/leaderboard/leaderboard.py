@@ -29,9 +29,10 @@ from curatedrl.benchmarks.leaderboard.admission import shown_path
 from curatedrl.benchmarks.suites.cell_config import SCHEDULE_DIR
 from curatedrl.benchmarks.leaderboard.escaping import md_code, md_text
 from curatedrl.benchmarks.leaderboard.results import Run, Skipped, load_results
+from curatedrl.benchmarks.leaderboard.budget import budget_lines, compute_algos, compute_lines, \
+    dataset_compute_rows
 from curatedrl.benchmarks.leaderboard.sections import PLOT_DIR, SOURCE, Section, aggregate_rows, \
-    budget_lines, build_sections, claim_text, compute_algos, compute_lines, \
-    data_lines, dataset_claim_rows, dataset_compute_rows, env_groups, group_average, \
+    build_sections, claim_text, data_lines, dataset_claim_rows, env_groups, group_average, \
     improvement_rows
 from curatedrl.benchmarks.leaderboard.stats import BOOTSTRAP_REPS, mean_std
 from curatedrl.run.rundir import atomic_write_text

@@ -21,9 +21,10 @@ from curatedrl.datasets.ids import dataset_slug
 from curatedrl.benchmarks.leaderboard.escaping import html_text as escape, safe_id, url_segment
 from curatedrl.benchmarks.leaderboard.results import Skipped
 from curatedrl.benchmarks.leaderboard.reproduce import RERUN_DATA
+from curatedrl.benchmarks.leaderboard.budget import budget_lines, compute_algos, compute_lines, \
+    dataset_compute_rows
 from curatedrl.benchmarks.leaderboard.sections import SOURCE, Section, aggregate_rows, env_groups, \
-    budget_lines, claim_text, compute_algos, compute_lines, data_lines, \
-    dataset_claim_rows, dataset_compute_rows, group_average, improvement_rows
+    claim_text, data_lines, dataset_claim_rows, group_average, improvement_rows
 from curatedrl.run.rundir import atomic_write_text
 from curatedrl.benchmarks.leaderboard.stats import BOOTSTRAP_REPS, mean_std
 

@@ -193,9 +193,9 @@ def plan(cells, schedule, base, results, skip_exported, expected, hashes, backen
 
 
 def _mean_seconds(folder: Path) -> float | None:
-    """Mean run wall time (``sections.run_seconds``) of the finished runs in ``folder/seed*``."""
+    """Mean run wall time (``budget.run_seconds``) of the finished runs in ``folder/seed*``."""
     from curatedrl.benchmarks.leaderboard.results import Run
-    from curatedrl.benchmarks.leaderboard.sections import run_seconds
+    from curatedrl.benchmarks.leaderboard.budget import run_seconds
 
     times = []
     for path in sorted(folder.glob("seed*/final.json")):
