@@ -13,7 +13,7 @@ def _leaderboard(args: argparse.Namespace) -> None:
 
     from curatedrl.benchmarks.leaderboard.escaping import one_line
     from curatedrl.benchmarks.leaderboard.leaderboard import build
-    from curatedrl.run.rundir import ResultsFileWarning
+    from curatedrl.run.records.rundir import ResultsFileWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResultsFileWarning)

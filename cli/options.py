@@ -84,9 +84,9 @@ def set_threads(threads: int) -> None:
 
 def parse_sets(items: list[str]) -> dict:
     """``key=value`` pairs; values are read as YAML scalars or lists (``1e-3``, ``[90, 95]``),
-    within the limits of every YAML the suite reads (``run.schema.load_yaml``: size, alias
+    within the limits of every YAML the suite reads (``run.safety.schema.load_yaml``: size, alias
     expansion); a message never echoes more than the start of a value."""
-    from curatedrl.run.schema import load_yaml
+    from curatedrl.run.safety.schema import load_yaml
 
     out = {}
     for item in items:

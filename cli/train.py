@@ -12,7 +12,7 @@ from curatedrl.errors import CuratedRLError, shown
 def _train(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from curatedrl.run.train import train
+    from curatedrl.run.loop.train import train
 
     set_threads(args.threads)
     overrides = parse_sets(args.set or [])
@@ -51,7 +51,7 @@ def _train(args: argparse.Namespace) -> None:
 def _train_seeds(args: argparse.Namespace, overrides: dict) -> None:
     from pathlib import Path
 
-    from curatedrl.run.train_stacked import train_seeds
+    from curatedrl.run.loop.train_stacked import train_seeds
 
     try:
         seeds = [int(s) for s in args.seeds.split(",")]

@@ -92,7 +92,7 @@ def test_runs_on_an_earlier_generation_of_the_data_are_averaged_and_counted(tmp_
 def _finished_run(path: Path, **changes) -> Path:
     path.mkdir(parents=True)
     cfg = _config("bc", 0, **changes)
-    from curatedrl.run.rundir import write_csv, write_yaml
+    from curatedrl.run.records.rundir import write_csv, write_yaml
 
     write_yaml(path / "config.yaml", cfg)
     write_csv(path / "eval.csv", [{"step": 1000, "normalized_mean": 1.0}])

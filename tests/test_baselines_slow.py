@@ -10,7 +10,7 @@ import torch
 
 from curatedrl.algos import ALGOS, config_from_dict
 from curatedrl.benchmarks.suites.cell_config import dataset_overrides
-from curatedrl.run.train import EVAL_SEED, train
+from curatedrl.run.loop.train import EVAL_SEED, train
 from curatedrl.datasets import load
 from curatedrl.datasets.suite import dataset_id, generate_env
 from curatedrl.envs import evaluate

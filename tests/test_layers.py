@@ -154,6 +154,32 @@ def test_the_module_reader_sees_lazy_imports_and_modules_named_in_from(tmp_path)
     assert find_cycles(graph) == [["pkg.a", "pkg.b", "pkg.a"]]
 
 
+# Inside a folder with subfolders, the same rule, top to bottom; the folder's own modules
+# (benchmarks/tables.py) sit below its subfolders.
+SUBLAYERS = {"benchmarks": ["speed", "sweeps", "leaderboard", "suites"],
+             "run": ["loop", "records", "safety"]}
+
+
+def test_no_import_climbs_a_subfolder():
+    climbs = []
+    for src, imported in module_graph().items():
+        for dst, where in imported.items():
+            top = src.split(".")[0]
+            if top not in SUBLAYERS or dst.split(".")[0] != top:
+                continue
+            order = SUBLAYERS[top]
+
+            def rank(module: str) -> int:
+                parts = module.split(".")
+                sub = parts[1] if len(parts) > 2 else None  # None: the folder's own module
+                assert sub is None or sub in order, f"add {top}/{sub}/ to SUBLAYERS"
+                return len(order) - order.index(sub) if sub else 0
+
+            if rank(dst) > rank(src):
+                climbs.append(f"{where}: {src} imports {dst}")
+    assert climbs == [], "\n".join(climbs)
+
+
 def test_every_module_belongs_to_a_layer():
     units = {unit_of(p.relative_to(ROOT).parts) for p in package_files()}
     assert units - set(RANK) == set(), "add the new folder or root module to LAYERS"

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from curatedrl.benchmarks.suites.demo import DEMO_CONFIG
-from curatedrl.run.train import train
+from curatedrl.run.loop.train import train
 from curatedrl.datasets.suite import dataset_id, generate_env
 
 pytestmark = pytest.mark.slow

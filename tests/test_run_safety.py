@@ -17,11 +17,11 @@ import pytest
 import torch
 
 from curatedrl.algos.bc import BC
-from curatedrl.run import reference
+from curatedrl.run.loop import reference
 from curatedrl.benchmarks.suites.cell_config import load_schedule
-from curatedrl.run.lock import DirLock, is_locked
+from curatedrl.run.safety.lock import DirLock, is_locked
 from curatedrl.benchmarks.sweeps.sweep import SWEEP_LOCK, Cell, sweep
-from curatedrl.run.train import train
+from curatedrl.run.loop.train import train
 from curatedrl.cli import main
 from curatedrl.errors import CuratedRLError
 from tests.test_d4rl import write_d4rl
@@ -334,7 +334,7 @@ def test_full_disk_gives_one_line_and_keeps_the_last_checkpoint(
         hopper_random_id, tmp_path, small_disk, monkeypatch):
     settings = {**FAST, "steps": 40, "level": "transition"}  # trained, with Adam state
     if small_disk is None:  # no tmpfs here: torch.save fails as on a full disk
-        import curatedrl.run.checkpoint as ckpt
+        import curatedrl.run.records.checkpoint as ckpt
         import curatedrl.fileio as fileio
         calls = {"n": 0}
         save = torch.save
@@ -369,7 +369,7 @@ def test_full_disk_gives_one_line_and_keeps_the_last_checkpoint(
 def test_ill_typed_final_json_is_skipped_naming_the_field(tmp_path, field, value):
     from curatedrl.benchmarks.leaderboard.leaderboard import build
     from curatedrl.benchmarks.leaderboard.results import load_runs
-    from curatedrl.run.rundir import ResultsFileWarning
+    from curatedrl.run.records.rundir import ResultsFileWarning
     from tests.test_leaderboard import write_run
 
     for seed, score in enumerate((32.5, 37.5, 42.5)):

@@ -316,7 +316,7 @@ def test_d4rl_cells_are_keyed_by_name_and_bytes_not_by_where_the_file_lies(tmp_p
 
 def test_trains_default_run_folders_keep_sources_apart_and_a_refusal_names_the_other_data(
         tmp_path, monkeypatch):
-    from curatedrl.run.train import train
+    from curatedrl.run.loop.train import train
 
     monkeypatch.chdir(tmp_path)
     hdf5 = str(write_d4rl(tmp_path / "hopper-medium-v2.hdf5"))
@@ -364,7 +364,7 @@ def test_results_written_before_the_evaluation_was_recorded_count_where_the_mani
     from curatedrl.datasets import manifest
     from curatedrl.benchmarks.sweeps.cells import cell_state, recorded_before
     from curatedrl.benchmarks.sweeps.sweep import Cell, sweep
-    from curatedrl.run.rundir import read_yaml, write_yaml
+    from curatedrl.run.records.rundir import read_yaml, write_yaml
 
     did = _minari_from_hand("test31/hopper/old-v0")
     sweep([Cell("bc", did, 0)], {**TINY, "name": "tiny"}, tmp_path / "runs", None,

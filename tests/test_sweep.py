@@ -176,7 +176,7 @@ def test_a_cell_trained_on_an_earlier_generation_of_its_data_is_not_rerun(
     other hash is a changed cell."""
     from curatedrl.datasets import manifest
     from curatedrl.benchmarks.sweeps.cells import cell_state
-    from curatedrl.run.rundir import read_yaml
+    from curatedrl.run.records.rundir import read_yaml
 
     cell = Cell("bc", hopper_random_id, 0)
     sweep([cell], {**TINY, "name": "tiny"}, tmp_path / "runs", None, progress=False)

@@ -20,7 +20,7 @@ from curatedrl.benchmarks.suites.cell_config import load_schedule
 from curatedrl.benchmarks.leaderboard.escaping import md_code, md_text, safe_id
 from curatedrl.benchmarks.leaderboard.leaderboard import build
 from curatedrl.benchmarks.leaderboard.sections import Section
-from curatedrl.run.rundir import ResultsFileWarning
+from curatedrl.run.records.rundir import ResultsFileWarning
 from tests.leaderboard_runs import DS, write_run
 
 TITLE = "curatedrl leaderboard"

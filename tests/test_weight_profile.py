@@ -9,10 +9,10 @@ from curatedrl.algos import ALGOS
 from curatedrl.benchmarks.speed.weight_profile import episode_weights_of_run, main, profile
 from curatedrl.datasets import load
 from curatedrl.errors import CuratedRLError
-from curatedrl.run.checkpoint import load_state
-from curatedrl.run.rundir import read_yaml, write_yaml
-from curatedrl.run.runstate import config_of
-from curatedrl.run.train import train
+from curatedrl.run.records.checkpoint import load_state
+from curatedrl.run.records.rundir import read_yaml, write_yaml
+from curatedrl.run.records.runstate import config_of
+from curatedrl.run.loop.train import train
 
 RUN = {"ref_steps": 30, "ref_batch_size": 4, "ref_lr": 1e-3, "steps_per_episode": 2,
        "steps": 6, "batch_size": 4, "lr": 1e-2, "warmup_steps": 1, "eval_every": 0,

@@ -20,10 +20,10 @@ from typing import Any, Callable
 
 import yaml
 
-from curatedrl.run.checkpoint import config_differences
+from curatedrl.run.records.checkpoint import config_differences
 from curatedrl.benchmarks.suites.cell_config import SCHEDULE_DIR, cell_overrides, load_schedule
 from curatedrl.datasets.ids import SOURCE_RULE, dataset_slug, dataset_source
-from curatedrl.run.rundir import read_yaml
+from curatedrl.run.records.rundir import read_yaml
 from curatedrl.errors import CuratedRLError
 
 # Fields that say where and how a run was made, not what was trained.

@@ -20,7 +20,7 @@ def budget_rows(runs: list[Run]) -> list[tuple[str, str, str, str]]:
     The published budget is the algorithm's default config (the recipe: the `paper` schedule);
     two-stage algorithms add their stage 1 (``ref_steps``), read from each run's config.yaml, and
     a BC-family gradient on k sampled steps per episode says so (a cheaper step)."""
-    from curatedrl.run.rundir import read_yaml
+    from curatedrl.run.records.rundir import read_yaml
 
     rows = []
     for algo, cls in ALGOS.items():

@@ -35,7 +35,7 @@ from curatedrl.benchmarks.leaderboard.sections import PLOT_DIR, SOURCE, Section,
     build_sections, claim_text, data_lines, dataset_claim_rows, env_groups, group_average, \
     improvement_rows
 from curatedrl.benchmarks.leaderboard.stats import BOOTSTRAP_REPS, mean_std
-from curatedrl.run.rundir import atomic_write_text
+from curatedrl.run.records.rundir import atomic_write_text
 
 
 def _cell(values: list[float]) -> str:

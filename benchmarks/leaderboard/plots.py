@@ -19,7 +19,7 @@ import numpy as np
 from curatedrl.algos import ALGOS
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.benchmarks.leaderboard.results import Run
-from curatedrl.run.rundir import atomic_write
+from curatedrl.run.records.rundir import atomic_write
 from curatedrl.benchmarks.leaderboard.stats import BOOTSTRAP_SEED, algo_matrix, iqm_with_ci, \
     mean_with_ci
 

@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from curatedrl.run.rundir import read_yaml
+from curatedrl.run.records.rundir import read_yaml
 from curatedrl.benchmarks.leaderboard.stats import mean_std
 
 CORL_FILE = Path(__file__).resolve().parent / "published_scores" / "corl_last_gym_mujoco.yaml"

@@ -21,8 +21,8 @@ from typing import Any
 
 from curatedrl.datasets.ids import canonical_name
 from curatedrl.errors import CuratedRLError
-from curatedrl.run.rundir import ResultsFileWarning, read_csv, read_json_object, read_yaml
-from curatedrl.run.schema import config_problem, eval_rows_problem, final_problem, \
+from curatedrl.run.records.rundir import ResultsFileWarning, read_csv, read_json_object, read_yaml
+from curatedrl.run.safety.schema import config_problem, eval_rows_problem, final_problem, \
     is_finite_number, is_int
 
 

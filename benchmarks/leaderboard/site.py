@@ -25,7 +25,7 @@ from curatedrl.benchmarks.leaderboard.budget import budget_lines, compute_algos,
     dataset_compute_rows
 from curatedrl.benchmarks.leaderboard.sections import SOURCE, Section, aggregate_rows, env_groups, \
     claim_text, data_lines, dataset_claim_rows, group_average, improvement_rows
-from curatedrl.run.rundir import atomic_write_text
+from curatedrl.run.records.rundir import atomic_write_text
 from curatedrl.benchmarks.leaderboard.stats import BOOTSTRAP_REPS, mean_std
 
 HERE = Path(__file__).resolve().parent

@@ -67,7 +67,7 @@ def _read(d: Path) -> dict | None:
 def run(out: Path, episodes: int, arms=ARMS, datasets=DATASETS) -> None:
     """Every cell not yet finished; a second process may run another subset at the same time
     (``--algo``, ``--k``, ``--dataset``): the cells are disjoint directories."""
-    from curatedrl.run.train import train
+    from curatedrl.run.loop.train import train
 
     for k in KS:  # cheapest gradient first
         for dataset in datasets:

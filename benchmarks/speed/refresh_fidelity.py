@@ -24,7 +24,7 @@ import torch
 from curatedrl.algos import ALGOS, config_from_dict
 from curatedrl.benchmarks.speed.k_validation import SCHEDULE
 from curatedrl.benchmarks.suites.cell_config import cell_overrides, load_schedule
-from curatedrl.run.reference import ReferenceCache
+from curatedrl.run.loop.reference import ReferenceCache
 from curatedrl.constants import DEFAULT_DATASET
 from curatedrl.datasets import load, make_generator, to_device
 

@@ -28,10 +28,10 @@ from curatedrl.algos.iw_bc import IWBC, episode_weights, row_log_probs
 from curatedrl.datasets import load
 from curatedrl.datasets.buffer import episode_rows, segment_sum
 from curatedrl.errors import CuratedRLError
-from curatedrl.run.checkpoint import load_state
-from curatedrl.run.rundir import read_yaml
-from curatedrl.run.runstate import config_of
-from curatedrl.run.train import resolve_algo
+from curatedrl.run.records.checkpoint import load_state
+from curatedrl.run.records.rundir import read_yaml
+from curatedrl.run.records.runstate import config_of
+from curatedrl.run.loop.train import resolve_algo
 
 
 @functools.lru_cache(maxsize=2)

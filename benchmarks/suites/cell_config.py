@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from curatedrl.datasets.ids import dataset_slug
-from curatedrl.run.rundir import read_yaml
+from curatedrl.run.records.rundir import read_yaml
 from curatedrl.errors import CuratedRLError
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"

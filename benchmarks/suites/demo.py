@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from curatedrl.benchmarks.suites.cell_config import schedule_overrides
-from curatedrl.run.rundir import read_json, read_yaml
+from curatedrl.run.records.rundir import read_json, read_yaml
 from curatedrl.benchmarks.tables import table
-from curatedrl.run.train import train
+from curatedrl.run.loop.train import train
 
 DEMO_CONFIG = Path(__file__).resolve().parent / "configs" / "demo.yaml"
 

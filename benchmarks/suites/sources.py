@@ -29,7 +29,7 @@ from typing import Any
 from curatedrl.benchmarks.suites.cell_config import CONFIG_DIR, suite
 from curatedrl.datasets.ids import (SOURCE_RULE, canonical_name, dataset_slug, dataset_source,
                                     is_file_spec)
-from curatedrl.run.rundir import read_yaml
+from curatedrl.run.records.rundir import read_yaml
 from curatedrl.errors import CuratedRLError
 
 DEFAULT = "curatedrl"

@@ -32,9 +32,9 @@ from typing import Any
 
 from curatedrl.datasets.ids import canonical_name
 from curatedrl.envs import EVAL_KEYS
-from curatedrl.run.checkpoint import config_differences
-from curatedrl.run.rundir import read_json_object, read_yaml
-from curatedrl.run.schema import config_problem, final_problem
+from curatedrl.run.records.checkpoint import config_differences
+from curatedrl.run.records.rundir import read_json_object, read_yaml
+from curatedrl.run.safety.schema import config_problem, final_problem
 from curatedrl.errors import CuratedRLError
 
 # How a run executed, not what it is: a finished run with another value is the same cell.

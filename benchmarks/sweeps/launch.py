@@ -15,8 +15,8 @@ from typing import Any
 
 from curatedrl.errors import CuratedRLError
 from curatedrl.benchmarks.sweeps import children
-from curatedrl.run.progress import progress as progress_display
-from curatedrl.run.rundir import read_json_or_warn
+from curatedrl.run.loop.progress import progress as progress_display
+from curatedrl.run.records.rundir import read_json_or_warn
 
 
 def cell_status(run_dir: Path) -> str:

@@ -42,10 +42,10 @@ from curatedrl.benchmarks.sweeps.cells import data_hashes, move_aside, plan, rec
 from curatedrl.benchmarks.suites.cell_config import cell_overrides, suite
 from curatedrl.benchmarks.sweeps.launch import run_local, run_ray
 from curatedrl.datasets.ids import dataset_slug
-from curatedrl.run.lock import DirLock, check_output_dir, is_locked
+from curatedrl.run.safety.lock import DirLock, check_output_dir, is_locked
 from curatedrl.fileio import atomic_write_dir, remove_stale_temporaries
-from curatedrl.run.runstate import resolved_config
-from curatedrl.run.train import resolve_algo
+from curatedrl.run.records.runstate import resolved_config
+from curatedrl.run.loop.train import resolve_algo
 from curatedrl.errors import CuratedRLError
 from curatedrl.provenance import git_commit
 

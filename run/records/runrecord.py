@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from curatedrl.run.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSION, RESUME_FILE,
-                                      rng_state, save_state)
-from curatedrl.run.journal import JOURNAL_FILE, RowJournal
-from curatedrl.run.rundir import write_csv, write_json, write_yaml
-from curatedrl.run.runstate import check_config, previous_failure, resume_point
+from curatedrl.run.records.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSION, RESUME_FILE,
+                                              rng_state, save_state)
+from curatedrl.run.records.journal import JOURNAL_FILE, RowJournal
+from curatedrl.run.records.rundir import write_csv, write_json, write_yaml
+from curatedrl.run.records.runstate import check_config, previous_failure, resume_point
 from curatedrl.envs import EVAL_KEYS, evaluate
 from curatedrl.fileio import remove_stale_temporaries
 from curatedrl.provenance import hardware

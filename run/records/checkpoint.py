@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
-from curatedrl.run.rundir import atomic_write
+from curatedrl.run.records.rundir import atomic_write
 from curatedrl.errors import CuratedRLError
 
 RESUME_FILE = "resume.pt"

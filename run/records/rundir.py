@@ -15,7 +15,7 @@ from typing import Any, Iterable, TextIO
 
 import yaml
 
-from curatedrl.run.schema import read_yaml_file
+from curatedrl.run.safety.schema import read_yaml_file
 from curatedrl.fileio import (  # noqa: F401 (re-exported)
     atomic_write,
     atomic_write_text,

@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from curatedrl.run.rundir import disk_full, disk_full_message
-from curatedrl.run.schema import journal_line_problem
+from curatedrl.run.records.rundir import disk_full, disk_full_message
+from curatedrl.run.safety.schema import journal_line_problem
 from curatedrl.errors import CuratedRLError
 
 JOURNAL_FILE = "rows.jsonl"

@@ -30,16 +30,16 @@ import torch
 
 from curatedrl.algos import config_from_dict
 from curatedrl.algos.stacked import stack, stack_problem
-from curatedrl.run.checkpoint import RESUME_FILE, restoring, set_rng_state
-from curatedrl.run.determinism import deterministic_mode
-from curatedrl.run.lock import DirLock, check_output_dir
-from curatedrl.run.progress import progress as progress_display
-from curatedrl.run.resources import check_batch_fits, check_device
-from curatedrl.run.runrecord import (LOG_EVERY, RunRecord, open_checks, open_run_dir,
-                                     wandb_run)
-from curatedrl.run.runstate import (RunInterrupted, check_config, check_data, finished_run,
-                                    previous_failure, resolved_config)
-from curatedrl.run.train import default_run_dir, resolve_algo
+from curatedrl.run.records.checkpoint import RESUME_FILE, restoring, set_rng_state
+from curatedrl.run.safety.determinism import deterministic_mode
+from curatedrl.run.safety.lock import DirLock, check_output_dir
+from curatedrl.run.loop.progress import progress as progress_display
+from curatedrl.run.safety.resources import check_batch_fits, check_device
+from curatedrl.run.records.runrecord import (LOG_EVERY, RunRecord, open_checks, open_run_dir,
+                                             wandb_run)
+from curatedrl.run.records.runstate import (RunInterrupted, check_config, check_data, finished_run,
+                                            previous_failure, resolved_config)
+from curatedrl.run.loop.train import default_run_dir, resolve_algo
 from curatedrl.datasets import load, to_device
 from curatedrl.datasets.validate import check_dataset_env
 from curatedrl.envs import evaluation_record

@@ -13,16 +13,17 @@ import numpy as np
 import torch
 
 from curatedrl.algos import ALGOS, config_from_dict
-from curatedrl.run.checkpoint import RESUME_FILE, restoring, set_rng_state
-from curatedrl.run.determinism import deterministic_mode, nonfinite
-from curatedrl.run.lock import DirLock, check_output_dir
-from curatedrl.run.progress import progress as progress_display
-from curatedrl.run.reference import ReferenceCache
-from curatedrl.run.resources import check_batch_fits, check_device
-from curatedrl.run.runrecord import (EVAL_SEED, LOG_EVERY, RunRecord,  # noqa: F401
-                                     open_checks, open_run_dir, wandb_run)
-from curatedrl.run.runstate import (RunInterrupted, check_config, check_data, check_finished,
-                                    finished_run, previous_failure, resolved_config)
+from curatedrl.run.records.checkpoint import RESUME_FILE, restoring, set_rng_state
+from curatedrl.run.safety.determinism import deterministic_mode, nonfinite
+from curatedrl.run.safety.lock import DirLock, check_output_dir
+from curatedrl.run.loop.progress import progress as progress_display
+from curatedrl.run.loop.reference import ReferenceCache
+from curatedrl.run.safety.resources import check_batch_fits, check_device
+from curatedrl.run.records.runrecord import (EVAL_SEED, LOG_EVERY, RunRecord,  # noqa: F401
+                                             open_checks, open_run_dir, wandb_run)
+from curatedrl.run.records.runstate import (RunInterrupted, check_config, check_data,
+                                            check_finished, finished_run, previous_failure,
+                                            resolved_config)
 from curatedrl.datasets import load, make_generator, to_device
 from curatedrl.datasets.ids import dataset_slug, dataset_source
 from curatedrl.envs import evaluation_record

@@ -15,10 +15,10 @@ import yaml
 from curatedrl.algos import config_from_dict
 from curatedrl.datasets.ids import canonical_name
 from curatedrl.envs import EVAL_KEYS
-from curatedrl.run.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSION, RESUME_FILE,
-                                      config_differences, load_state)
-from curatedrl.run.rundir import read_json_object, read_yaml
-from curatedrl.run.schema import config_problem, final_problem, resume_problem
+from curatedrl.run.records.checkpoint import (FORMAT_VERSION as CHECKPOINT_VERSION, RESUME_FILE,
+                                              config_differences, load_state)
+from curatedrl.run.records.rundir import read_json_object, read_yaml
+from curatedrl.run.safety.schema import config_problem, final_problem, resume_problem
 from curatedrl.errors import CuratedRLError
 from curatedrl.provenance import git_commit
 

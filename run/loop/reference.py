@@ -32,7 +32,7 @@ from curatedrl.algos.bc import BC, BCConfig
 from curatedrl.algos.iw_bc import row_log_probs
 from curatedrl.datasets.buffer import DeviceBuffer, make_generator
 from curatedrl.datasets.episodes import EpisodeDataset
-from curatedrl.run.progress import progress as progress_display
+from curatedrl.run.loop.progress import progress as progress_display
 
 REFERENCE_VERSION = 2  # bump when the actor, the BC loss or the stage-1 procedure changes
 CACHE_DIR = Path(os.environ.get("CURATEDRL_CACHE", Path("runs") / "cache")) / "reference"
