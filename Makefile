@@ -66,8 +66,8 @@ policies: $(STAMP)  ## train (or resume) the behaviour policies; needs the `poli
 	$(BIN)/curatedrl policies train
 
 k-validation: $(STAMP)  ## whole episodes vs k sampled steps, exact vs refreshed iw-BC weights, for paper-sampled (hours; docs/iw_bc.md)
-	$(BIN)/python -m curatedrl.bench.k_validation run --out runs/k-validation --episodes 50
-	$(BIN)/python -m curatedrl.bench.k_validation table --out runs/k-validation
+	$(BIN)/python -m curatedrl.benchmarks.speed.k_validation run --out runs/k-validation --episodes 50
+	$(BIN)/python -m curatedrl.benchmarks.speed.k_validation table --out runs/k-validation
 
 reproduce: $(STAMP)  ## run a suite's cells (skips finished ones) and export them to results/
 	$(BIN)/curatedrl sweep --suite $(SUITE) --seeds $(SEEDS) --schedule $(SCHEDULE) \
@@ -89,15 +89,15 @@ GPU_WHEELS ?= .gpu-wheels
 gpu-wheels:  ## wheels of gymnasium, mujoco, minari, ... for `make gpu-check` offline
 	$(PYTHON) -m pip download --quiet --dest $(GPU_WHEELS) --only-binary=:all: \
 		--python-version $(GPU_PYTHON) --platform manylinux2014_x86_64 \
-		--platform manylinux_2_28_x86_64 -r bench/gpu-requirements.txt
-	cp bench/gpu-requirements.txt $(GPU_WHEELS)/requirements.txt
+		--platform manylinux_2_28_x86_64 -r benchmarks/speed/gpu-requirements.txt
+	cp benchmarks/speed/gpu-requirements.txt $(GPU_WHEELS)/requirements.txt
 	du -sh $(GPU_WHEELS)
 
 gpu-check:  ## on a lent CUDA machine: device tests, bench --device cuda, a sweep slice (<= 8 min)
-	PYTHON=$(PYTHON) GPU_WHEELS=$(GPU_WHEELS) bash bench/gpu_check.sh
+	PYTHON=$(PYTHON) GPU_WHEELS=$(GPU_WHEELS) bash benchmarks/speed/gpu_check.sh
 
 clean-venv:
 	rm -rf $(VENV)
 
-gpu-decisive:  ## on a lent CUDA machine: decisive-experiment cells for ~9 min, results archived (bench/gpu_decisive.sh)
-	PYTHON=$(PYTHON) GPU_WHEELS=$(GPU_WHEELS) bash bench/gpu_decisive.sh
+gpu-decisive:  ## on a lent CUDA machine: decisive-experiment cells for ~9 min, results archived (benchmarks/speed/gpu_decisive.sh)
+	PYTHON=$(PYTHON) GPU_WHEELS=$(GPU_WHEELS) bash benchmarks/speed/gpu_decisive.sh

@@ -1,9 +1,9 @@
 """curatedrl: an offline-RL benchmark suite for BC, filtered BC and importance-weighted BC.
 
 The repository root is this package (see setup.cfg). Its layers, each importing only those below
-it: ``cli`` → ``bench`` (speed and fidelity figures) → ``experiments`` (sweeps, results,
-leaderboard) → ``run`` (one training run) → ``algos`` → ``datasets`` → ``envs`` → root modules
-(``errors``, ``provenance``, ``fileio``, ``constants``).
+it: ``cli`` → ``benchmarks`` (suites, sweeps, results, leaderboard, speed figures) → ``run``
+(one training run) → ``algos`` → ``datasets`` → ``envs`` → root modules (``errors``,
+``provenance``, ``fileio``, ``constants``).
 """
 
 __version__ = "0.1.0"

@@ -52,7 +52,7 @@ class BaseConfig:
 
     def validate(self) -> None:
         """Refuse values no run can use; subclasses extend it. Whether the device exists on
-        this machine is the run's check (``run.resources``): a sweep resolves configs for
+        this machine is the run's check (``run.safety.resources``): a sweep resolves configs for
         other machines."""
         if not 0 <= self.seed <= MAX_SEED:
             raise CuratedRLError(f"seed must be an integer in [0, {MAX_SEED}] (numpy's seed "

@@ -13,7 +13,7 @@ s_t = clamp(exp(temp · (log q − log π_ref)), 0, 2) divided by Σ s_t over ev
 whole episodes.
 
 Exact weights, computed cheaply without changing their value: log π_ref of every dataset row is
-computed once (π_ref is frozen; ``run.reference`` caches it beside π_ref), and log q is
+computed once (π_ref is frozen; ``run.loop.reference`` caches it beside π_ref), and log q is
 computed once per step over the rows of the batch's *unique* episodes (the strata repeat them).
 """
 

@@ -43,7 +43,7 @@ from curatedrl.datasets.episodes import EpisodeDataset
 class ReBRACConfig(OfflineRLConfig):
     """ReBRAC. Defaults: the paper and CORL's rebrac.py; β_actor and β_critic are the brief's
     locomotion defaults. The paper tunes both per dataset: those values belong in the benchmark
-    configs (experiments/configs), not here.
+    configs (benchmarks/suites/configs), not here.
 
     Attributes:
         steps: gradient steps (paper, CORL: 1,000 epochs × 1,000 = 1,000,000).

@@ -15,6 +15,11 @@ from curatedrl.errors import CuratedRLError
 PAPER_PERCENTILES = (90.0, 95.0, 98.0)
 
 
+def strata_unique(returns: np.ndarray) -> int:
+    """Unique episodes in the paper's curated strata (top-10% ∪ top-5% ∪ top-2% = top-10%)."""
+    return int(np.sum(returns >= np.percentile(returns, min(PAPER_PERCENTILES))))
+
+
 @dataclass(eq=False)
 class EpisodeView:
     """A selection of a dataset's episodes.

@@ -80,8 +80,8 @@ def check(ds: Any, path: Path = MANIFEST_PATH) -> str | None:
 
 def entry(ds: Any) -> dict[str, Any]:
     """The manifest entry of a loaded suite dataset."""
+    from curatedrl.datasets.filters import strata_unique
     from curatedrl.datasets.ids import parse_id
-    from curatedrl.datasets.suite import strata_unique
 
     parsed = parse_id(ds.metadata.dataset_id)
     return {"size": parsed[2] if parsed else ds.metadata.extra.get("size"),

@@ -1,9 +1,9 @@
 """Suite datasets made on demand: a missing ``curatedrl/<env>/<tier>[-small|-tiny]-v0`` is
 generated on first use from the shipped behaviour policies (the embedded default among them).
 
-``make demo`` trains on ``curatedrl/hopper/medium-replay-v0`` (see experiments/configs/demo.yaml).
-When it is not stored locally it is generated from the committed Hopper checkpoints in a few
-seconds to minutes, with no download and no training.
+``make demo`` trains on ``curatedrl/hopper/medium-replay-v0`` (see
+benchmarks/suites/configs/demo.yaml). When it is not stored locally it is generated from the
+committed Hopper checkpoints in a few seconds to minutes, with no download and no training.
 """
 
 from __future__ import annotations

@@ -43,19 +43,18 @@ from __future__ import annotations
 
 import functools
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from curatedrl.datasets.behaviour import POLICY_DIR, BehaviourPolicy, env_dir, read_card
-from curatedrl.datasets.filters import PAPER_PERCENTILES
+from curatedrl.datasets.behaviour import POLICY_DIR, BehaviourPolicy
+from curatedrl.datasets.filters import strata_unique
 from curatedrl.datasets.generate import UniformRandomPolicy
 from curatedrl.datasets.ids import (  # noqa: F401  (re-exported)
     ENVS, SIZES, SUITE_SEED, TIERS, all_ids, dataset_id, generate_command, parse_id)
 from curatedrl.datasets.minari_io import local_dataset_ids, write_minari
-from curatedrl.datasets.replay_run import has_replay_run, replay_checkpoints
+from curatedrl.datasets.policy_choice import choose_policies
 from curatedrl.datasets.versions import data_versions
 from curatedrl.envs.rollout import run_episodes
 from curatedrl.errors import CuratedRLError
@@ -64,57 +63,10 @@ from curatedrl.provenance import git_commit
 REF_EPISODES = {"full": 100, "small": 100, "tiny": 10}
 
 
-def strata_unique(returns: np.ndarray) -> int:
-    """Unique episodes in the paper's curated strata (top-10% ∪ top-5% ∪ top-2% = top-10%)."""
-    return int(np.sum(returns >= np.percentile(returns, min(PAPER_PERCENTILES))))
-
-
 HOW = {"random": "uniform random actions", "medium": "the medium checkpoint's stochastic actions",
        "expert": "the expert checkpoint's stochastic actions",
        "medium-expert": "the medium episodes followed by the expert episodes",
        "medium-replay": "the training stream up to the medium checkpoint's return"}
-
-
-@dataclass
-class PolicyChoice:
-    """Which shipped checkpoints play medium and expert for an env, from its policy card."""
-
-    expert: Path
-    medium: Path
-    replay: list[tuple[Path, int]]  # (checkpoint, training steps until the next one)
-    expert_return: float
-    medium_return: float
-
-
-def choose_policies(env_key: str, root: Path = POLICY_DIR, replay_run: bool = True
-                    ) -> PolicyChoice:
-    """Pick expert (best mean return) and medium (closest to a third of it) from the card; the
-    replay stream comes from the env's dedicated replay run when it ships one (``replay_run``)."""
-    card = read_card(env_key, root)
-    evals = card.get("checkpoints", {})
-    present = {p.name for p in env_dir(env_key, root).glob("step_*.safetensors")}
-    evals = {k: v for k, v in evals.items() if k in present}
-    if not evals:
-        raise CuratedRLError(
-            f"no evaluated behaviour policy for {env_key!r} in {env_dir(env_key, root)}; "
-            f"train one with `make policies` (or `curatedrl policies train --env {env_key}`)"
-        )
-    expert = max(evals, key=lambda k: evals[k]["return_mean"])
-    target = evals[expert]["return_mean"] / 3.0
-    # medium comes from training before the expert (a later collapse is not "medium")
-    before = [k for k in evals if evals[k]["step"] <= evals[expert]["step"]]
-    medium = min(before, key=lambda k: abs(evals[k]["return_mean"] - target))
-    steps = sorted((v["step"], k) for k, v in evals.items())
-    replay = []
-    for (step, name), (next_step, _) in zip(steps, steps[1:]):
-        if step >= evals[medium]["step"]:
-            break
-        replay.append((env_dir(env_key, root) / name, next_step - step))
-    if replay_run and has_replay_run(env_key, root):
-        replay = replay_checkpoints(env_key, root)
-    d = env_dir(env_key, root)
-    return PolicyChoice(d / expert, d / medium, replay, evals[expert]["return_mean"],
-                        evals[medium]["return_mean"])
 
 
 @functools.lru_cache(maxsize=32)

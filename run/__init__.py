@@ -1,2 +1,4 @@
-"""One training run: the train loop (one seed or N stacked), its run directory, checkpoints and
-journal, locks, schemas of what it writes, and the stage-1 reference cache."""
+"""One training run, grouped by what a reader looks for: the loop (``loop/``: one seed or N
+stacked, the stage-1 reference cache), the run directory and its records (``records/``:
+checkpoints, journal, run state), and safety (``safety/``: locks, schemas, determinism, resources).
+Imports point down: loop → records → safety."""

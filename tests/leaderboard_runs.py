@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from curatedrl.datasets.ids import dataset_slug
-from curatedrl.run.rundir import write_csv, write_yaml
+from curatedrl.run.records.rundir import write_csv, write_yaml
 from curatedrl.datasets.manifest import expected_hash
 
 DS = "curatedrl/hopper/medium-v0"

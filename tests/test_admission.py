@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from curatedrl.experiments.admission import expected_config
-from curatedrl.experiments.cell_config import load_schedule
-from curatedrl.experiments.leaderboard import build
-from curatedrl.experiments.sweep import Cell, export, sweep
+from curatedrl.benchmarks.leaderboard.admission import expected_config
+from curatedrl.benchmarks.suites.cell_config import load_schedule
+from curatedrl.benchmarks.leaderboard.leaderboard import build
+from curatedrl.benchmarks.sweeps.sweep import Cell, export, sweep
 from curatedrl.datasets.manifest import earlier_hashes, expected_hash
 from curatedrl.errors import CuratedRLError
 from tests.leaderboard_runs import DS, write_run
@@ -92,7 +92,7 @@ def test_runs_on_an_earlier_generation_of_the_data_are_averaged_and_counted(tmp_
 def _finished_run(path: Path, **changes) -> Path:
     path.mkdir(parents=True)
     cfg = _config("bc", 0, **changes)
-    from curatedrl.run.rundir import write_csv, write_yaml
+    from curatedrl.run.records.rundir import write_csv, write_yaml
 
     write_yaml(path / "config.yaml", cfg)
     write_csv(path / "eval.csv", [{"step": 1000, "normalized_mean": 1.0}])

@@ -22,7 +22,7 @@ import pytest
 import torch
 
 from curatedrl.algos.bc import BC
-from curatedrl.run.train import train
+from curatedrl.run.loop.train import train
 from curatedrl.cli import main
 from tests.test_d4rl import write_d4rl
 

@@ -1,16 +1,16 @@
 """Slow, opt-in learning tests of the offline-RL baselines (`make test-slow`): on the generated
 Hopper medium-replay dataset, a short run of each baseline scores clearly above its own untrained
 policy. Step counts are far below the recipes' 1M: they check learning, not final scores. Each
-baseline gets the recipe's per-dataset hyperparameters from experiments/configs (ReBRAC's β values
-for hopper-medium-replay), exactly as a sweep would.
+baseline gets the recipe's per-dataset hyperparameters from benchmarks/suites/configs (ReBRAC's
+β values for hopper-medium-replay), exactly as a sweep would.
 """
 
 import pytest
 import torch
 
 from curatedrl.algos import ALGOS, config_from_dict
-from curatedrl.experiments.cell_config import dataset_overrides
-from curatedrl.run.train import EVAL_SEED, train
+from curatedrl.benchmarks.suites.cell_config import dataset_overrides
+from curatedrl.run.loop.train import EVAL_SEED, train
 from curatedrl.datasets import load
 from curatedrl.datasets.suite import dataset_id, generate_env
 from curatedrl.envs import evaluate

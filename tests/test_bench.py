@@ -1,7 +1,7 @@
 """`curatedrl bench --quick` runs every figure end to end on a tiny dataset."""
 
 from curatedrl.algos.stacked import STACKED
-from curatedrl.bench.bench import FIGURES, run_bench
+from curatedrl.benchmarks.speed.bench import FIGURES, run_bench
 
 
 def test_bench_quick_prints_one_line_per_figure_variant(hopper_random_id, capsys):

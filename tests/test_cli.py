@@ -61,7 +61,7 @@ def test_every_option_has_help():
 def test_demo_trains_the_bc_family_and_prints_scores(hopper_random_id, tmp_path, capsys):
     import yaml
 
-    from curatedrl.experiments.demo import DEMO_CONFIG, run_demo
+    from curatedrl.benchmarks.suites.demo import DEMO_CONFIG, run_demo
 
     spec = yaml.safe_load(DEMO_CONFIG.read_text())
     assert spec["algos"] == ["bc", "filtered_bc", "iw_bc"]

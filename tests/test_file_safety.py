@@ -21,10 +21,10 @@ import torch
 
 from curatedrl.cli import main
 from curatedrl.errors import CuratedRLError
-from curatedrl.experiments import children, launch
-from curatedrl.experiments.sweep import SWEEP_LOCK, Cell, export, sweep
-from curatedrl.run.lock import DirLock
-from curatedrl.run.train import train
+from curatedrl.benchmarks.sweeps import children, launch
+from curatedrl.benchmarks.sweeps.sweep import SWEEP_LOCK, Cell, export, sweep
+from curatedrl.run.safety.lock import DirLock
+from curatedrl.run.loop.train import train
 
 FAST = {"steps": 20, "batch_size": 4, "eval_every": 0, "final_eval_episodes": 2,
         "checkpoint_every": 10}
@@ -107,7 +107,7 @@ def test_a_full_disk_at_start_is_one_line_and_creates_nothing(hopper_random_id, 
 @pytest.mark.parametrize("call", ["open", "pwrite"])
 def test_a_disk_full_when_the_lock_is_written_is_one_line(hopper_random_id, tmp_path,
                                                           monkeypatch, capsys, call):
-    import curatedrl.run.lock as lock
+    import curatedrl.run.safety.lock as lock
 
     real = getattr(os, call)
 

@@ -10,12 +10,12 @@ import pytest
 
 from curatedrl.algos import ALGOS
 from curatedrl.datasets.ids import dataset_slug
-from curatedrl.experiments.leaderboard import build
-from curatedrl.experiments.sections import budget_rows, compute_rows, dataset_compute_rows, \
-    suite_datasets
-from curatedrl.experiments.plots import learning_curves
-from curatedrl.experiments.results import load_runs
-from curatedrl.experiments.stats import full_seed_datasets, iqm_with_ci, \
+from curatedrl.benchmarks.leaderboard.leaderboard import build
+from curatedrl.benchmarks.leaderboard.budget import budget_rows, compute_rows, dataset_compute_rows
+from curatedrl.benchmarks.leaderboard.sections import suite_datasets
+from curatedrl.benchmarks.leaderboard.plots import learning_curves
+from curatedrl.benchmarks.leaderboard.results import load_runs
+from curatedrl.benchmarks.leaderboard.stats import full_seed_datasets, iqm_with_ci, \
     probability_of_improvement
 from tests.leaderboard_runs import DS, write_run
 

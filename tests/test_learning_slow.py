@@ -3,8 +3,8 @@
 import pytest
 import yaml
 
-from curatedrl.experiments.demo import DEMO_CONFIG
-from curatedrl.run.train import train
+from curatedrl.benchmarks.suites.demo import DEMO_CONFIG
+from curatedrl.run.loop.train import train
 from curatedrl.datasets.suite import dataset_id, generate_env
 
 pytestmark = pytest.mark.slow

@@ -58,7 +58,7 @@ def test_threads_means_the_same_in_every_command():
 
 
 def test_demo_table_explains_scores_and_marks_reused_runs(hopper_random_id, tmp_path, capsys):
-    from curatedrl.experiments.demo import DEMO_CONFIG, run_demo
+    from curatedrl.benchmarks.suites.demo import DEMO_CONFIG, run_demo
 
     spec = yaml.safe_load(DEMO_CONFIG.read_text())
     spec["dataset"] = hopper_random_id
@@ -132,7 +132,7 @@ def test_every_reproduce_line_of_the_leaderboard_finds_all_its_cells_done(
 
 
 def test_k32_line_names_exactly_its_twenty_cells(tmp_path, monkeypatch, capsys):
-    from curatedrl.experiments.sections import build_sections
+    from curatedrl.benchmarks.leaderboard.sections import build_sections
 
     sec = next(s for s in build_sections(REPO / "results", draw=False)
                if s.schedule == "paper-sampled-k32")
@@ -160,7 +160,7 @@ def test_dry_run_estimates_time_and_warns_before_replacing_committed_results(
 
 
 def test_site_cell_command_says_a_rerun_uses_the_manifests_data():
-    from curatedrl.experiments.reproduce import RERUN_DATA
+    from curatedrl.benchmarks.leaderboard.reproduce import RERUN_DATA
 
     page = (REPO / "docs" / "leaderboard" / "index.html").read_text()
     assert page.count("--threads 1 --skip-exported</code>") >= 100
@@ -236,7 +236,7 @@ def test_demo_path_needs_no_dev_extra_and_dataset_generation_shows_progress(tmp_
 
     code = f"""
 import sys
-import curatedrl.experiments.demo
+import curatedrl.benchmarks.suites.demo
 from curatedrl.datasets.suite import generate_env
 generate_env('hopper', size='tiny', tiers=('medium-replay',), progress=True)
 from curatedrl.cli import main
@@ -273,7 +273,7 @@ def test_make_demo_installs_the_package_without_extras_and_passes_threads():
 
 
 def test_demo_says_what_to_conclude():
-    from curatedrl.experiments.demo import conclusion
+    from curatedrl.benchmarks.suites.demo import conclusion
 
     text = conclusion({"bc": 0.4, "filtered_bc": 31.2, "iw_bc": 29.8},
                       "curatedrl/hopper/medium-replay-v0")

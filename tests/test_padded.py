@@ -7,7 +7,7 @@ import torch
 from curatedrl.algos import config_from_dict
 from curatedrl.algos.iw_bc import IWBC, IWBCConfig
 from curatedrl.algos.networks import GaussianActor
-from curatedrl.bench.padded import padded_batch, padded_iw_bc_update
+from curatedrl.benchmarks.speed.padded import padded_batch, padded_iw_bc_update
 from curatedrl.datasets import make_generator, to_device
 from tests.conftest import hand_dataset
 

@@ -1,5 +1,5 @@
-"""The leaderboard's decision rule (experiments/paired.py): the paired t-test, Holm and the
-sign-flip p against hand-computed cases, and its false-positive rate simulated under the null at
+"""The leaderboard's decision rule (benchmarks/leaderboard/paired.py): the paired t-test, Holm and
+the sign-flip p against hand-computed cases, and its false-positive rate simulated under the null at
 the seed counts the schedules use, per dataset and across a claim's nine datasets. The same
 simulation shows that the rule it replaced (a bootstrap interval of P(X > Y) that excludes 0.5)
 fires more often than its nominal 5% at 5 seeds."""
@@ -11,9 +11,9 @@ import itertools
 import numpy as np
 import pytest
 
-from curatedrl.experiments.paired import ALPHA, NOT_SEPARATED, TOO_FEW, X_HIGHER, Y_HIGHER, \
-    holm, paired_differences, paired_t, read_claim, sign_flip_p, verdicts
-from curatedrl.experiments.stats import probability_of_improvement
+from curatedrl.benchmarks.leaderboard.paired import ALPHA, NOT_SEPARATED, TOO_FEW, X_HIGHER, \
+    Y_HIGHER, holm, paired_differences, paired_t, read_claim, sign_flip_p, verdicts
+from curatedrl.benchmarks.leaderboard.stats import probability_of_improvement
 
 TRIALS = 4000
 DATASETS = 9  # one claim read on the suite's nine datasets

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from curatedrl.algos import ALGOS
-from curatedrl.experiments.sections import build_sections
-from curatedrl.experiments.plots import ALGO_COLORS, aggregate, algo_color, learning_curves, \
-    performance_profiles
-from curatedrl.experiments.results import load_runs
+from curatedrl.benchmarks.leaderboard.sections import build_sections
+from curatedrl.benchmarks.leaderboard.plots import ALGO_COLORS, aggregate, algo_color, \
+    learning_curves, performance_profiles
+from curatedrl.benchmarks.leaderboard.results import load_runs
 from tests.leaderboard_runs import DS, write_run
 
 TITLE = "schedule cpu, data curatedrl"

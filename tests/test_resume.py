@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from curatedrl.algos.bc import BC
-from curatedrl.run.rundir import read_csv
-from curatedrl.run.train import train
+from curatedrl.run.records.rundir import read_csv
+from curatedrl.run.loop.train import train
 from curatedrl.errors import CuratedRLError
 
 SCORES = ("normalized_score_last", "normalized_score_last_std", "normalized_score_best",

@@ -17,11 +17,11 @@ import pytest
 import torch
 
 from curatedrl.algos.bc import BC
-from curatedrl.run import reference
-from curatedrl.experiments.cell_config import load_schedule
-from curatedrl.run.lock import DirLock, is_locked
-from curatedrl.experiments.sweep import SWEEP_LOCK, Cell, sweep
-from curatedrl.run.train import train
+from curatedrl.run.loop import reference
+from curatedrl.benchmarks.suites.cell_config import load_schedule
+from curatedrl.run.safety.lock import DirLock, is_locked
+from curatedrl.benchmarks.sweeps.sweep import SWEEP_LOCK, Cell, sweep
+from curatedrl.run.loop.train import train
 from curatedrl.cli import main
 from curatedrl.errors import CuratedRLError
 from tests.test_d4rl import write_d4rl
@@ -222,7 +222,7 @@ def test_changed_set_and_other_data_are_not_finished_another_thread_count_is(
     # the same file name is the same dataset name; the bytes tell them apart
     assert "(changed: config changed: dataset_hash:" in text and f"dataset: {a!r}" not in text
     with pytest.raises(CuratedRLError, match="would share the cell folder 'hopper-good'"):
-        from curatedrl.experiments.sweep import expand
+        from curatedrl.benchmarks.sweeps.sweep import expand
         expand("paper", 1, ["bc"], [a, b])
 
 
@@ -334,7 +334,7 @@ def test_full_disk_gives_one_line_and_keeps_the_last_checkpoint(
         hopper_random_id, tmp_path, small_disk, monkeypatch):
     settings = {**FAST, "steps": 40, "level": "transition"}  # trained, with Adam state
     if small_disk is None:  # no tmpfs here: torch.save fails as on a full disk
-        import curatedrl.run.checkpoint as ckpt
+        import curatedrl.run.records.checkpoint as ckpt
         import curatedrl.fileio as fileio
         calls = {"n": 0}
         save = torch.save
@@ -367,9 +367,9 @@ def test_full_disk_gives_one_line_and_keeps_the_last_checkpoint(
     ("normalized_score_best", float("nan")), ("seed", "0"),
 ])
 def test_ill_typed_final_json_is_skipped_naming_the_field(tmp_path, field, value):
-    from curatedrl.experiments.leaderboard import build
-    from curatedrl.experiments.results import load_runs
-    from curatedrl.run.rundir import ResultsFileWarning
+    from curatedrl.benchmarks.leaderboard.leaderboard import build
+    from curatedrl.benchmarks.leaderboard.results import load_runs
+    from curatedrl.run.records.rundir import ResultsFileWarning
     from tests.test_leaderboard import write_run
 
     for seed, score in enumerate((32.5, 37.5, 42.5)):

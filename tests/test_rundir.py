@@ -5,10 +5,10 @@ import json
 import pytest
 import torch
 
-from curatedrl.run.checkpoint import load_state, save_state
-from curatedrl.run.journal import RowJournal
-from curatedrl.run.rundir import (ResultsFileWarning, read_json_or_warn, write_csv,
-                                  write_json)
+from curatedrl.run.records.checkpoint import load_state, save_state
+from curatedrl.run.records.journal import RowJournal
+from curatedrl.run.records.rundir import (ResultsFileWarning, read_json_or_warn, write_csv,
+                                          write_json)
 from curatedrl.errors import CuratedRLError
 
 

@@ -17,8 +17,8 @@ import pytest
 
 from curatedrl.algos import ALGOS
 from curatedrl.datasets.ids import dataset_slug
-from curatedrl.experiments.leaderboard import build
-from curatedrl.experiments.sections import suite_datasets
+from curatedrl.benchmarks.leaderboard.leaderboard import build
+from curatedrl.benchmarks.leaderboard.sections import suite_datasets
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "docs" / "leaderboard"

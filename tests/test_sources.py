@@ -17,10 +17,10 @@ import h5py
 import numpy as np
 import pytest
 
-from curatedrl.experiments import sources
-from curatedrl.experiments.cell_config import cell_overrides, load_schedule
+from curatedrl.benchmarks.suites import sources
+from curatedrl.benchmarks.suites.cell_config import cell_overrides, load_schedule
 from curatedrl.datasets.ids import canonical_name, dataset_slug
-from curatedrl.experiments.leaderboard import build
+from curatedrl.benchmarks.leaderboard.leaderboard import build
 from curatedrl.cli import main
 from curatedrl.datasets import load
 from curatedrl.errors import CuratedRLError
@@ -316,7 +316,7 @@ def test_d4rl_cells_are_keyed_by_name_and_bytes_not_by_where_the_file_lies(tmp_p
 
 def test_trains_default_run_folders_keep_sources_apart_and_a_refusal_names_the_other_data(
         tmp_path, monkeypatch):
-    from curatedrl.run.train import train
+    from curatedrl.run.loop.train import train
 
     monkeypatch.chdir(tmp_path)
     hdf5 = str(write_d4rl(tmp_path / "hopper-medium-v2.hdf5"))
@@ -336,7 +336,7 @@ def test_trains_default_run_folders_keep_sources_apart_and_a_refusal_names_the_o
 def test_final_json_records_what_scores_are_measured_against_and_the_cell_covers_it(
         tmp_path, capsys):
     import minari
-    from curatedrl.experiments.sweep import Cell, sweep
+    from curatedrl.benchmarks.sweeps.sweep import Cell, sweep
 
     did = _minari_from_hand("test31/hopper/refs-v0")
     cell = [Cell("bc", did, 0)]
@@ -362,9 +362,9 @@ def test_results_written_before_the_evaluation_was_recorded_count_where_the_mani
     """Committed results have no eval_env / reference scores in config.yaml: they stay finished
     where today's manifest gives the data's evaluation, and are another cell where it differs."""
     from curatedrl.datasets import manifest
-    from curatedrl.experiments.cells import cell_state, recorded_before
-    from curatedrl.experiments.sweep import Cell, sweep
-    from curatedrl.run.rundir import read_yaml, write_yaml
+    from curatedrl.benchmarks.sweeps.cells import cell_state, recorded_before
+    from curatedrl.benchmarks.sweeps.sweep import Cell, sweep
+    from curatedrl.run.records.rundir import read_yaml, write_yaml
 
     did = _minari_from_hand("test31/hopper/old-v0")
     sweep([Cell("bc", did, 0)], {**TINY, "name": "tiny"}, tmp_path / "runs", None,
@@ -390,7 +390,7 @@ def test_results_written_before_the_evaluation_was_recorded_count_where_the_mani
 def test_the_committed_results_are_still_recognised_by_a_skip_exported_sweep(tmp_path):
     """Every committed paper-sampled cell of the paper suite counts as done (their config.yaml
     predates the recorded evaluation; the suite's data is compared by the manifest)."""
-    from curatedrl.experiments.sweep import expand, sweep
+    from curatedrl.benchmarks.sweeps.sweep import expand, sweep
 
     committed = REPO / "results" / "paper-sampled" / "curatedrl"
     cells = expand("paper", 5)

@@ -8,10 +8,10 @@ from safetensors.torch import load_file
 from curatedrl.algos import ALGOS, config_from_dict
 from curatedrl.algos.bc import BCConfig, replays_stage_one
 from curatedrl.algos.filtered_bc import reference_config
-from curatedrl.run import reference
-from curatedrl.experiments.cell_config import cell_overrides, load_schedule
-from curatedrl.run.rundir import read_csv
-from curatedrl.run.train import train
+from curatedrl.run.loop import reference
+from curatedrl.benchmarks.suites.cell_config import cell_overrides, load_schedule
+from curatedrl.run.records.rundir import read_csv
+from curatedrl.run.loop.train import train
 from curatedrl.datasets import load
 
 SNAP = reference.SNAPSHOT_EVERY

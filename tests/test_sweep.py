@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from curatedrl.algos import ALGOS, config_from_dict
-from curatedrl.experiments.cell_config import CONFIG_DIR, cell_overrides, load_schedule, \
+from curatedrl.benchmarks.suites.cell_config import CONFIG_DIR, cell_overrides, load_schedule, \
     load_suites, schedule_names
-from curatedrl.experiments.launch import cell_status
-from curatedrl.experiments.sweep import Cell, expand, sweep
+from curatedrl.benchmarks.sweeps.launch import cell_status
+from curatedrl.benchmarks.sweeps.sweep import Cell, expand, sweep
 from curatedrl.errors import CuratedRLError
 
 from tests.wandb_records import history, run_group
@@ -175,8 +175,8 @@ def test_a_cell_trained_on_an_earlier_generation_of_its_data_is_not_rerun(
     """The manifest's earlier_hashes count as the manifest's dataset, as on the leaderboard; any
     other hash is a changed cell."""
     from curatedrl.datasets import manifest
-    from curatedrl.experiments.cells import cell_state
-    from curatedrl.run.rundir import read_yaml
+    from curatedrl.benchmarks.sweeps.cells import cell_state
+    from curatedrl.run.records.rundir import read_yaml
 
     cell = Cell("bc", hopper_random_id, 0)
     sweep([cell], {**TINY, "name": "tiny"}, tmp_path / "runs", None, progress=False)

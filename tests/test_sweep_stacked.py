@@ -16,11 +16,11 @@ import torch
 
 from curatedrl.algos import ALGOS
 from curatedrl.algos.stacked import stack
-from curatedrl.run import runrecord
-from curatedrl.run.rundir import read_yaml
-from curatedrl.experiments.sweep import Cell, expand, sweep
-from curatedrl.run.train import train
-from curatedrl.run.train_stacked import train_seeds
+from curatedrl.run.records import runrecord
+from curatedrl.run.records.rundir import read_yaml
+from curatedrl.benchmarks.sweeps.sweep import Cell, expand, sweep
+from curatedrl.run.loop.train import train
+from curatedrl.run.loop.train_stacked import train_seeds
 from curatedrl.datasets import to_device
 from curatedrl.errors import CuratedRLError
 

@@ -5,8 +5,8 @@ import json
 import pytest
 import yaml
 
-from curatedrl.run.rundir import read_csv
-from curatedrl.run.train import train
+from curatedrl.run.records.rundir import read_csv
+from curatedrl.run.loop.train import train
 from curatedrl.cli import main
 from curatedrl.errors import CuratedRLError
 

@@ -53,7 +53,7 @@ def test_train_env_names_a_renamed_d4rl_file(tmp_path, capsys):
                  *FAST]) == 0
     assert _strict((out2 / "final.json").read_text())["dataset_hash"] == final["dataset_hash"]
     with pytest.raises(CuratedRLError, match="unknown D4RL env"):
-        from curatedrl.run.train import train
+        from curatedrl.run.loop.train import train
 
         train("bc", str(path), 0, {"steps": 1}, tmp_path / "run3", progress=False, env="ant2")
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from curatedrl.cli import main
-from curatedrl.experiments.admission import expected_config
-from curatedrl.experiments.cell_config import load_schedule
-from curatedrl.experiments.escaping import md_code, md_text, safe_id
-from curatedrl.experiments.leaderboard import build
-from curatedrl.experiments.sections import Section
-from curatedrl.run.rundir import ResultsFileWarning
+from curatedrl.benchmarks.leaderboard.admission import expected_config
+from curatedrl.benchmarks.suites.cell_config import load_schedule
+from curatedrl.benchmarks.leaderboard.escaping import md_code, md_text, safe_id
+from curatedrl.benchmarks.leaderboard.leaderboard import build
+from curatedrl.benchmarks.leaderboard.sections import Section
+from curatedrl.run.records.rundir import ResultsFileWarning
 from tests.leaderboard_runs import DS, write_run
 
 TITLE = "curatedrl leaderboard"

@@ -1,18 +1,18 @@
-"""`python -m curatedrl.bench.weight_profile`: a finished iw-BC run's final weights, checked
-against a plain per-episode loop, and what they do to the view's draws."""
+"""`python -m curatedrl.benchmarks.speed.weight_profile`: a finished iw-BC run's final weights,
+checked against a plain per-episode loop, and what they do to the view's draws."""
 
 import numpy as np
 import pytest
 import torch
 
 from curatedrl.algos import ALGOS
-from curatedrl.bench.weight_profile import episode_weights_of_run, main, profile
+from curatedrl.benchmarks.speed.weight_profile import episode_weights_of_run, main, profile
 from curatedrl.datasets import load
 from curatedrl.errors import CuratedRLError
-from curatedrl.run.checkpoint import load_state
-from curatedrl.run.rundir import read_yaml, write_yaml
-from curatedrl.run.runstate import config_of
-from curatedrl.run.train import train
+from curatedrl.run.records.checkpoint import load_state
+from curatedrl.run.records.rundir import read_yaml, write_yaml
+from curatedrl.run.records.runstate import config_of
+from curatedrl.run.loop.train import train
 
 RUN = {"ref_steps": 30, "ref_batch_size": 4, "ref_lr": 1e-3, "steps_per_episode": 2,
        "steps": 6, "batch_size": 4, "lr": 1e-2, "warmup_steps": 1, "eval_every": 0,
@@ -83,7 +83,7 @@ def test_a_run_that_is_not_iw_bc_or_not_finished_is_refused(iw_run, tmp_path):
 
 def test_the_command_checks_every_run_before_the_first_profile(
         iw_run, tmp_path, capsys, monkeypatch):
-    import curatedrl.bench.weight_profile as wp
+    import curatedrl.benchmarks.speed.weight_profile as wp
 
     def no_profile(run):
         raise AssertionError("profiled before every run was checked")

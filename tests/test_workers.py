@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from curatedrl.algos.networks import GaussianActor
-from curatedrl.bench.bench_eval import ActorPolicy, one_env_loop
+from curatedrl.benchmarks.speed.bench_eval import ActorPolicy, one_env_loop
 from curatedrl.envs.rollout import run_episodes
 from curatedrl.envs.workers import WorkerEvaluator, split
 

@@ -1,0 +1,297 @@
+"""The leaderboard's sections: one per (schedule, data source), never mixed, with what every
+table and plot of LEADERBOARD.md (``leaderboard.py``) and of the site (``site.py``) is computed
+from: admitted and excluded runs, scores per algorithm and dataset, group averages, IQM rows,
+the paper's claims read by the paired rule of ``paired.py`` (the training budget and compute of
+each algorithm: ``budget.py``). Nothing here depends on the clock or the machine."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from curatedrl.algos import ALGOS
+from curatedrl.datasets.ids import dataset_slug
+from curatedrl.benchmarks.leaderboard.admission import admit
+from curatedrl.benchmarks.suites.cell_config import load_suites
+from curatedrl.benchmarks.leaderboard.paired import TOO_FEW, VERDICTS, Reading, \
+    paired_differences, read_claim
+from curatedrl.benchmarks.leaderboard.escaping import safe_id
+from curatedrl.benchmarks.leaderboard.results import Run, load_runs
+from curatedrl.benchmarks.leaderboard.stats import algo_matrix, full_seed_datasets, iqm_with_ci, \
+    mean_std, probability_of_improvement, score_matrix
+
+# The paper's claims (arXiv 2507.12856) as comparisons (X, Y, tier of the datasets compared or
+# None for all of them), then iw-BC against plain BC for scale, then the three baselines with
+# the highest averages at baselines-30k against each other.
+COMPARISONS = [("iw_bc", "filtered_bc", None), ("filtered_bc", "bc", "medium-replay"),
+               ("filtered_bc", "bc", "medium-expert"), ("iw_bc_q", "sft_q", None),
+               ("iw_bc", "bc", None), ("iql", "td3_bc", None), ("awac", "td3_bc", None),
+               ("iql", "awac", None)]
+
+
+PLOT_DIR = Path("docs") / "leaderboard"
+
+
+# sections shown first: the paper's protocol, then its CPU form, then that form at k = 32
+FIRST = ("paper", "paper-sampled", "paper-sampled-k32")
+
+
+SOURCE = "curatedrl"  # the default data source (results/<schedule>/curatedrl/...): our datasets
+
+
+def section_key(run: Run) -> tuple[str, str]:
+    """(schedule, data source) of a run: the unit of every table and plot."""
+    return run.schedule, getattr(run, "source", None) or SOURCE
+
+
+@dataclass
+class Section:
+    schedule: str
+    source: str
+    runs: list[Run]  # the runs the tables average
+    excluded: list[tuple[Run, str]]  # runs listed apart, with the reason
+    datasets: list[str]
+    earlier: list[Run] = field(default_factory=list)  # of ``runs``: on earlier dataset bytes
+    last: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    last_seeds: dict[str, dict[str, dict[int, float]]] = field(default_factory=dict)  # by seed
+    best: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    plots: list[tuple[str, Path]] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        """The section's DOM id and the stem of its plots' file names (``escaping.safe_id``;
+        ``--`` before the source, which no id holds: schedule ``a-minari`` is not ``a``'s
+        minari section)."""
+        return safe_id(self.schedule) if self.source == SOURCE else \
+            f"{safe_id(self.schedule)}--{safe_id(self.source)}"
+
+    @property
+    def title(self) -> str:
+        return f"schedule {self.schedule}, data {self.source}"
+
+    def cell_runs(self, algo: str, dataset: str) -> list[Run]:
+        return [r for r in self.runs if r.algo == algo and r.dataset == dataset]
+
+    def command(self, algo: str, dataset: str) -> str:
+        """The command that reproduces a cell (the sweep resolves configs as these runs did)."""
+        from curatedrl.benchmarks.leaderboard.reproduce import cell_command
+
+        return cell_command(self.schedule, algo, dataset,
+                            seed_count(self.cell_runs(algo, dataset)), data_flags(self.source))
+
+    def commands(self) -> list[str]:
+        """The ``make reproduce`` lines that rerun exactly the cells these runs came from."""
+        from curatedrl.benchmarks.leaderboard.reproduce import section_commands
+
+        return section_commands(self.schedule, self.runs, suite_datasets(self.source),
+                                data_flags(self.source, make=True))
+
+
+def seed_count(runs: list[Run]) -> int:
+    """Seeds 0..N-1 that cover ``runs`` (5 without runs): the ``--seeds`` that reproduces them."""
+    return 1 + max((int(r.final["seed"]) for r in runs), default=4)
+
+
+def data_flags(source: str, make: bool = False) -> str:
+    """The sweep's (or make's) options that name a data source other than the default."""
+    if source == SOURCE:
+        return ""
+    where = {"d4rl": ("--data-dir ~/.d4rl/datasets", "D4RL_DIR=~/.d4rl/datasets")}.get(source)
+    flags = (f" DATA={source}" if make else f" --data {source}")
+    return flags + (f" {where[make]}" if where else "")
+
+
+def suite_datasets(source: str = SOURCE) -> list[str]:
+    """The suites' datasets as the data source holds them (``benchmarks/suites/sources.py``)."""
+    from curatedrl.benchmarks.suites.sources import section_datasets
+
+    seen: dict[str, None] = {}
+    for spec in load_suites().values():
+        seen.update(dict.fromkeys(spec["datasets"]))
+    return section_datasets(source, list(seen))
+
+
+def _env(dataset: str) -> str:
+    return dataset_slug(dataset).split("-", 1)[0]
+
+
+def group_average(scores: dict[str, list[float]], datasets: list[str]
+                  ) -> tuple[float | None, int]:
+    """Mean over the datasets' means (None unless every dataset has results), and how many
+    of the datasets have results."""
+    have = [d for d in datasets if scores.get(d)]
+    if len(have) < len(datasets):
+        return None, len(have)
+    return sum(mean_std(scores[d])[0] for d in datasets) / len(datasets), len(have)
+
+
+def env_groups(datasets: list[str]) -> list[tuple[str, list[str]]]:
+    """(label, datasets) of every per-env average and the overall average."""
+    envs = list(dict.fromkeys(_env(d) for d in datasets))
+    return [(f"{env} average", [d for d in datasets if _env(d) == env]) for env in envs] + \
+        [("overall average", datasets)]
+
+
+def _scores(runs: list[Run], key: str) -> dict[str, dict[str, list[float]]]:
+    by: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in runs:
+        by[r.algo][r.dataset].append(float(r.final[key]))
+    return by
+
+
+def _seeded(runs: list[Run], key: str) -> dict[str, dict[str, dict[int, float]]]:
+    by: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    for r in runs:
+        by[r.algo][r.dataset][int(r.final["seed"])] = float(r.final[key])
+    return by
+
+
+def aggregate_rows(last: dict[str, dict[str, list[float]]]) -> list[dict[str, Any]]:
+    """Per registered algorithm: datasets, seeds per dataset, IQM with its CI and mean (None
+    without results)."""
+    rows = []
+    for algo in ALGOS:
+        found = algo_matrix(last.get(algo, {}))
+        if found is None:
+            rows.append({"algo": algo, "datasets": 0, "seeds": 0, "iqm": None})
+            continue
+        datasets, m = found
+        iqm, lo, hi = iqm_with_ci(m)
+        rows.append({"algo": algo, "datasets": len(datasets), "seeds": m.shape[0], "iqm": iqm,
+                     "lo": lo, "hi": hi, "mean": float(m.mean())})
+    return rows
+
+
+def _tier(dataset: str) -> str:
+    """``hopper-medium-replay`` (or ``-small`` / ``-tiny``) -> ``medium-replay``."""
+    tier = dataset_slug(dataset).split("-", 1)[-1]
+    return tier.removesuffix("-small").removesuffix("-tiny")
+
+
+def claim_readings(seeds: dict[str, dict[str, dict[int, float]]], x: str, y: str
+                   ) -> dict[str, Reading]:
+    """X vs Y on every dataset where both have runs, paired by seed id: one Holm family
+    (``paired.py``). A claim on a tier reads its datasets of this family, at least as strictly
+    as a family of its own."""
+    xs, ys = seeds.get(x, {}), seeds.get(y, {})
+    return read_claim({d: paired_differences(xs[d], ys[d]) for d in sorted(xs) if ys.get(d)})
+
+
+def _in_seed_order(scores: dict[str, dict[int, float]]) -> dict[str, list[float]]:
+    return {d: [v for _, v in sorted(s.items())] for d, s in scores.items()}
+
+
+def reading_summary(readings: list[Reading]) -> str:
+    """How many datasets read each way: "X higher on 2 of 9, not separated on 7"."""
+    counts = [(v, sum(r.verdict == v for r in readings)) for v in VERDICTS]
+    parts = [f"{v} on {c}" for v, c in counts if c]
+    return (parts[0] + f" of {len(readings)}" + "".join(", " + p for p in parts[1:])) \
+        if parts else "—"
+
+
+def improvement_rows(seeds: dict[str, dict[str, dict[int, float]]]) -> list[dict[str, Any]]:
+    """Per comparison (X, Y, tier): the datasets read (at least 3 pairs), the pairs per dataset,
+    how the paired rule reads them (``reading_summary``), and, descriptive only, P(X > Y) over
+    the datasets where both have the most seeds with its bootstrap CI (None without them)."""
+    rows = []
+    for x, y, tier in COMPARISONS:
+        name = f"{x} vs {y}" + (f" ({tier})" if tier else "")
+        mine = [r for d, r in claim_readings(seeds, x, y).items()
+                if tier is None or _tier(d) == tier]
+        read = sorted(r.pairs for r in mine if r.verdict != TOO_FEW)
+        row: dict[str, Any] = {"name": name, "datasets": len(read),
+                               "pairs": "–".join(str(n) for n in dict.fromkeys(read[:1] +
+                                                                               read[-1:])),
+                               "readings": reading_summary(mine), "p": None}
+        last = {a: _in_seed_order(seeds.get(a, {})) for a in (x, y)}
+        common = full_seed_datasets({d: min(len(v), len(last[y].get(d, [])))
+                                     for d, v in last[x].items()
+                                     if tier is None or _tier(d) == tier})
+        if common:
+            mx, my = score_matrix(last[x], common), score_matrix(last[y], common)
+            n = min(mx.shape[0], my.shape[0])
+            row["p"], row["lo"], row["hi"] = probability_of_improvement(mx[:n], my[:n])
+        rows.append(row)
+    return rows
+
+
+def claim_pairs() -> list[tuple[str, str]]:
+    """The distinct (X, Y) of ``COMPARISONS``, in order."""
+    return list(dict.fromkeys((x, y) for x, y, _ in COMPARISONS))
+
+
+def dataset_claim_rows(seeds: dict[str, dict[str, dict[int, float]]], datasets: list[str]
+                       ) -> tuple[list[tuple[str, str]], list[tuple[str, list[Reading | None]]]]:
+    """The ``claim_pairs()`` with runs of both on some dataset, and per dataset with any: each
+    pair's ``Reading`` there (None where X or Y has no runs on it)."""
+    family = {pair: claim_readings(seeds, *pair) for pair in claim_pairs()}
+    pairs = [pair for pair in claim_pairs() if family[pair]]
+    rows = [(d, [family[pair].get(d) for pair in pairs]) for d in datasets]
+    return pairs, [(d, cells) for d, cells in rows if any(c is not None for c in cells)]
+
+
+def p_text(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def claim_text(r: Reading | None) -> str:
+    """A ``dataset_claim_rows`` cell as text: d̄ [95% t-interval], the Holm-adjusted p and the
+    reading, then the descriptive sign-flip p and the pairs; — without runs of X or Y."""
+    if r is None:
+        return "—"
+    if r.verdict == TOO_FEW:
+        return f"too few seeds ({r.pairs} pairs)"
+    return (f"{r.mean:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}], p_Holm {p_text(r.p_holm)}, "
+            f"{r.verdict}; sign-flip p {p_text(r.sign_flip)}, {r.pairs} pairs")
+
+
+def data_lines(sec: Section) -> list[str]:
+    """One line when some averaged runs were trained on an earlier generation of their data."""
+    if not sec.earlier:
+        return []
+    rest = len(sec.runs) - len(sec.earlier)
+    return [f"- data: {len(sec.earlier)} of these {len(sec.runs)} runs were trained on an "
+            f"earlier generation of their datasets (the content hashes datasets/manifest.json "
+            f"keeps as `earlier_hashes`: the same behaviour policies, seeds and sizes, other "
+            f"bytes; the first generator's policy forward pass depended on the CPU, so those "
+            f"bytes regenerate only on the CPU type that made them; docs/datasets.md)"
+            + (f", the other {rest} on the current ones" if rest else "")]
+
+
+def make_section(schedule: str, source: str, runs: list[Run], results: Path, plot_dir: Path,
+                 draw: bool, expected_hash: Callable[[str], str | None] | None = None,
+                 earlier_hashes: Callable[[str], list[str]] | None = None) -> Section:
+    from curatedrl.benchmarks.leaderboard.plots import write_plots
+
+    verdict = admit(runs, results, expected_hash, earlier_hashes)
+    datasets = suite_datasets(source)
+    datasets += sorted({r.dataset for r in verdict.admitted} - set(datasets))
+    sec = Section(schedule, source, verdict.admitted, verdict.excluded, datasets,
+                  earlier=verdict.earlier)
+    sec.last = _scores(sec.runs, "normalized_score_last")
+    sec.last_seeds = _seeded(sec.runs, "normalized_score_last")
+    sec.best = _scores(sec.runs, "normalized_score_best")
+    sec.plots = write_plots(sec.slug, sec.title, sec.runs, datasets, sec.last, plot_dir, draw)
+    return sec
+
+
+def section_order(key: tuple[str, str]) -> tuple[int, str, str]:
+    """The schedules that answer the paper's question first (``FIRST``), then by name."""
+    schedule, source = key
+    return (FIRST.index(schedule) if schedule in FIRST else len(FIRST), schedule, source)
+
+
+def build_sections(results: Path = Path("results"), plot_dir: Path = PLOT_DIR,
+                   draw: bool = True,
+                   expected_hash: Callable[[str], str | None] | None = None,
+                   earlier_hashes: Callable[[str], list[str]] | None = None,
+                   runs: list[Run] | None = None) -> list[Section]:
+    """The sections of ``runs`` (default: the runs ``load_runs`` reads from ``results``)."""
+    runs = load_runs(results) if runs is None else runs
+    keys = sorted({section_key(r) for r in runs}, key=section_order)
+    return [make_section(schedule, source, [r for r in runs if section_key(r) == (schedule,
+                                                                                  source)],
+                         results, plot_dir, draw, expected_hash, earlier_hashes)
+            for schedule, source in keys]
