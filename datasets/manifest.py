@@ -4,8 +4,8 @@ One entry per dataset id the suite generates (every size): its content hash, siz
 step counts and reference scores, plus the versions of the data stack that made them, and the
 content hashes an earlier generator wrote for the same dataset (``earlier_hashes``; same
 policies, seeds and sizes, other bytes; docs/datasets.md). The generator checks what it writes
-against the current hash; the leaderboard averages runs on current or earlier bytes (and says how
-many are on earlier ones) and keeps runs on any other bytes apart.
+against the current hash; the leaderboard averages only runs on the current bytes and lists the
+others apart (counting those on earlier bytes, which a sweep reruns).
 """
 
 from __future__ import annotations

@@ -34,9 +34,9 @@ stack. Every policy-driven dataset checked had other bytes there (8 tiny ones of
 and hopper medium-expert full), the ``random`` tier matched, and pinning MKL's, oneDNN's and
 ATen's code paths (``MKL_CBWR``, ``ONEDNN_MAX_CPU_ISA``, ``ATEN_CPU_CAPABILITY``) did not
 bring the bytes back. The manifest keeps those first hashes as ``earlier_hashes``: the same
-policies, seeds and sizes, so runs trained on them count as runs on the dataset (the leaderboard
-averages them and says how many; a sweep does not rerun them), but they regenerate only on the
-CPU type that made them.
+policies, seeds and sizes, but they regenerate only on the CPU type that made them, so runs
+trained on them never enter an averaged table (the leaderboard counts them and lists them
+apart; a sweep with ``--skip-exported`` reruns them on the current bytes).
 """
 
 from __future__ import annotations

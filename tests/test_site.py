@@ -66,6 +66,10 @@ def _driver(width: int, height: int, phone: bool = False):
     return webdriver.Chrome(service=Service(driver), options=options)
 
 
+TABLE = "baselines-30k-last"  # a section table with runs on the current data bytes
+WITH_RUNS = 'tbody td[data-cell]:not([data-sort=""])'  # cells that have runs to open
+
+
 def _rows(browser, table_id: str) -> list[str]:
     return [th.text for th in browser.find_elements(
         "css selector", f"#{table_id} tbody th[scope=row]")]
@@ -76,30 +80,30 @@ def test_page_sorts_opens_cells_and_names_every_algorithm_and_dataset(tmp_path):
     browser = _driver(*WIDTHS["desktop"])
     try:
         browser.get(page.as_uri())
-        headers = [th.text for th in browser.find_elements("css selector", "#cpu-last thead th")]
+        headers = [th.text for th in browser.find_elements("css selector", f"#{TABLE} thead th")]
         assert headers[1:] == list(ALGOS)
-        before = _rows(browser, "cpu-last")
+        before = _rows(browser, TABLE)
         assert before == [dataset_slug(d) for d in suite_datasets()]
-        column = 1 + list(ALGOS).index("filtered_bc")
+        column = 1 + list(ALGOS).index("td3_bc")
 
         def key(row):
             raw = row.find_elements("css selector", "td")[column - 1].get_attribute("data-sort")
             return None if raw == "" else float(raw)
         keys = {row.find_element("css selector", "th").text: key(row)
-                for row in browser.find_elements("css selector", "#cpu-last tbody tr")}
+                for row in browser.find_elements("css selector", f"#{TABLE} tbody tr")}
         scored = [d for d in before if keys[d] is not None]
         empty = [d for d in before if keys[d] is None]  # cells without results stay last
         assert len(scored) >= 2
-        header = browser.find_elements("css selector", "#cpu-last thead th")[column]
+        header = browser.find_elements("css selector", f"#{TABLE} thead th")[column]
         _click(browser, header)
-        after = _rows(browser, "cpu-last")
+        after = _rows(browser, TABLE)
         assert after == sorted(scored, key=lambda d: -keys[d]) + empty and after != before
         assert header.get_attribute("aria-sort") == "descending"
         _click(browser, header)
-        assert _rows(browser, "cpu-last") == sorted(scored, key=lambda d: keys[d]) + empty
-        _click(browser, browser.find_elements("css selector", "#cpu-last tbody td[data-cell]")[0])
-        detail = browser.find_element("id", "cpu-last-detail")
-        assert detail.is_displayed() and "curatedrl sweep --suite all --schedule cpu" in \
+        assert _rows(browser, TABLE) == sorted(scored, key=lambda d: keys[d]) + empty
+        _click(browser, browser.find_elements("css selector", f"#{TABLE} {WITH_RUNS}")[0])
+        detail = browser.find_element("id", f"{TABLE}-detail")
+        assert detail.is_displayed() and "curatedrl sweep --suite all --schedule baselines-30k" in \
             detail.text and "seed" in detail.text
         body = browser.find_element("tag name", "body").text
         for d in suite_datasets():
@@ -137,10 +141,11 @@ def _write_screenshots(page: Path, desktop) -> None:
         browser = desktop if name == "desktop" else _driver(width, height, phone=True)
         try:
             browser.get(page.as_uri())
-            if name == "desktop":  # sorted by filtered_bc, one cell's runs open
-                _click(browser, browser.find_elements("css selector", "#cpu-last thead th")[2])
-                _click(browser,
-                       browser.find_elements("css selector", "#cpu-last tbody td[data-cell]")[2])
+            if name == "desktop":  # sorted by td3_bc, one cell's runs open
+                table = f"#{TABLE}"
+                column = 1 + list(ALGOS).index("td3_bc")
+                _click(browser, browser.find_elements("css selector", f"{table} thead th")[column])
+                _click(browser, browser.find_elements("css selector", f"{table} {WITH_RUNS}")[2])
             shot = SITE / f"screenshot-{name}.png"
             browser.save_screenshot(str(shot))
             img = Image.open(shot).convert("RGB").quantize(colors=64)

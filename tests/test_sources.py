@@ -387,16 +387,25 @@ def test_results_written_before_the_evaluation_was_recorded_count_where_the_mani
     assert state == "changed" and "ref_max_score: 2900.0 -> 3000.0" in why
 
 
-def test_the_committed_results_are_still_recognised_by_a_skip_exported_sweep(tmp_path):
-    """Every committed paper-sampled cell of the paper suite counts as done (their config.yaml
-    predates the recorded evaluation; the suite's data is compared by the manifest)."""
+@pytest.mark.parametrize("schedule, suite, seeds",
+                         [("paper-sampled", "paper", 5), ("baselines-30k", "baselines", 3)])
+def test_the_committed_results_are_still_recognised_by_a_skip_exported_sweep(
+        tmp_path, schedule, suite, seeds):
+    """Every committed cell on the manifest's current bytes counts as done (even where its
+    config.yaml predates the recorded evaluation: the suite's data is compared by the manifest);
+    every one on earlier bytes is to run again, and nothing else is."""
     from curatedrl.benchmarks.sweeps.sweep import expand, sweep
+    from curatedrl.datasets.manifest import expected_hash
 
-    committed = REPO / "results" / "paper-sampled" / "curatedrl"
-    cells = expand("paper", 5)
+    committed = REPO / "results" / schedule / "curatedrl"
+    cells = expand(suite, seeds)
     there = [c for c in cells if (committed / c.name / "final.json").exists()]
     if not there:
-        pytest.skip("no committed paper-sampled results")
-    plan = sweep(cells, load_schedule("paper-sampled"), tmp_path / "runs", REPO / "results",
+        pytest.skip(f"no committed {schedule} results")
+    current = [c for c in there if json.loads((committed / c.name / "final.json").read_text())
+               ["dataset_hash"] == expected_hash(c.dataset)]
+    plan = sweep(cells, load_schedule(schedule), tmp_path / "runs", REPO / "results",
                  skip_exported=True, dry_run=True)
-    assert sorted(c.name for c in plan["exported"]) == sorted(c.name for c in there)
+    assert sorted(c.name for c in plan["exported"]) == sorted(c.name for c in current)
+    rerun = [c for c in plan["todo"] if c in there]
+    assert sorted(c.name for c in rerun) == sorted(c.name for c in there if c not in current)

@@ -3,9 +3,12 @@
 A run belongs to a schedule's tables only if it was made by that schedule: its resolved config
 equals the schedule's overrides + the per-dataset config + the algorithm's defaults (seed,
 dataset and the machine-dependent fields aside), its code commit is clean (no ``-dirty``), and
-its dataset content hash is the manifest's (for the project's generated data; or one of the
-``earlier_hashes`` the manifest keeps for the same dataset, counted apart in ``Verdict.earlier``)
-or, for data the manifest does not know, the hash that most runs of that dataset id used.
+its dataset content hash is the manifest's (for the project's generated data) or, for data the
+manifest does not know, the hash that most runs of that dataset id used. A run on one of the
+``earlier_hashes`` the manifest keeps for its dataset (the first generator's bytes, which only the
+CPU type that made them regenerates) is listed apart like any other-bytes run, under one reason
+(``EARLIER_BYTES``) so the pages can group them; its place in the tables is taken by a rerun on
+the current bytes (``make reproduce``: the sweep counts such a cell as not done).
 A run whose dataset belongs to another data source than the folder it lies in
 (``ids.dataset_source``: a D4RL file under ``curatedrl/``) never enters that section.
 Anything else is listed, one line per run, and never averaged with the rest.
@@ -106,11 +109,18 @@ def check_export(run_dir: Path, schedule_name: str) -> None:
             f"schedule's config")
 
 
+# The one reason every run on an earlier generation of its dataset is listed apart with.
+EARLIER_BYTES = ("trained on an earlier generation of its dataset (a content hash "
+                 "datasets/manifest.json keeps as earlier_hashes: the same policies and seeds, "
+                 "other bytes, regenerated only on the CPU type that made them); listed apart "
+                 "until rerun on the current bytes")
+
+
 @dataclasses.dataclass
 class Verdict:
     admitted: list  # runs that enter the tables
     excluded: list[tuple[Any, str]]  # (run, one-line reason)
-    earlier: list = dataclasses.field(default_factory=list)  # admitted, on earlier bytes
+    earlier: list = dataclasses.field(default_factory=list)  # of ``excluded``: earlier bytes
 
 
 def run_dir(results: Path, run) -> Path:
@@ -161,8 +171,8 @@ def admit(runs: list, results: Path,
             reason = "made from a modified tree (commit ends in -dirty)"
         want, h = expected_hash(run.dataset), run.final.get("dataset_hash")
         old = want is not None and h != want and h in earlier_hashes(run.dataset)
-        if reason is None and want is not None and h != want and not old:
-            reason = f"dataset hash {h} is not the manifest's {want}"
+        if reason is None and want is not None and h != want:
+            reason = EARLIER_BYTES if old else f"dataset hash {h} is not the manifest's {want}"
         schedule = registered(run.schedule)
         config = _config(results, run) if schedule is not None else None
         if reason is None and config is not None:
@@ -171,9 +181,9 @@ def admit(runs: list, results: Path,
                 reason = f"config differs from schedule {run.schedule}: " + "; ".join(drift)
         if reason:
             excluded.append((run, reason))
+            earlier += [run] if reason == EARLIER_BYTES else []
         else:
             kept.append(run)
-            earlier += [run] if old else []
     # data the manifest does not know: one content hash per dataset id (the most common one)
     unknown = [r for r in kept if expected_hash(r.dataset) is None]
     counts = Counter((r.dataset, r.final.get("dataset_hash")) for r in unknown)

@@ -204,12 +204,25 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
         lines += excluded_lines(sec, results)
     lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})" for title, path in plots]
     commands = sec.commands()
-    lines += ["", "Reproduce (on a fresh clone each dry-runs to 0 cells to run with "
+    rerun = (f" except the {len(sec.earlier)} runs on earlier data bytes listed apart, which "
+             f"it lists to run again on the current bytes" if sec.earlier else "")
+    lines += ["", f"Reproduce (on a fresh clone each dry-runs to 0 cells to run{rerun}, with "
               "`--dry-run` added to ARGS; without `--skip-exported` every cell would train "
               "again and replace its committed results): " +
               ", ".join(md_code(c) for c in commands) + ", then `make leaderboard`."
               if commands else "Reproduce: no averaged runs yet.", ""]
     return lines
+
+
+SECTION_PLOTS = ("-learning-curves.png", "-aggregate.png", "-performance-profiles.png")
+
+
+def drop_stale_plots(plot_dir: Path, written: set[Path]) -> None:
+    """Remove section plots this build did not write (a section left without averaged runs), so
+    no page or README can show a figure its tables no longer hold."""
+    for path in Path(plot_dir).glob("*.png"):
+        if path.name.endswith(SECTION_PLOTS) and path not in written:
+            path.unlink()
 
 
 def build(results: Path = Path("results"), out: Path = Path("LEADERBOARD.md"),
@@ -236,6 +249,8 @@ def build(results: Path = Path("results"), out: Path = Path("LEADERBOARD.md"),
     lines += skipped_lines(skipped, results)
     text = "\n".join(lines).rstrip() + "\n"
     atomic_write_text(out, text)
+    if draw:
+        drop_stale_plots(plot_dir, {path for sec in sections for _, path in sec.plots})
     if site:
         from curatedrl.benchmarks.leaderboard.site import write_site
 

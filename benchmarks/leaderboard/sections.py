@@ -82,10 +82,12 @@ class Section:
                             seed_count(self.cell_runs(algo, dataset)), data_flags(self.source))
 
     def commands(self) -> list[str]:
-        """The ``make reproduce`` lines that rerun exactly the cells these runs came from."""
+        """The ``make reproduce`` lines that rerun exactly the cells these runs came from and
+        those of the runs on earlier data bytes (listed apart: the lines rerun them)."""
         from curatedrl.benchmarks.leaderboard.reproduce import section_commands
 
-        return section_commands(self.schedule, self.runs, suite_datasets(self.source),
+        return section_commands(self.schedule, [*self.runs, *self.earlier],
+                                suite_datasets(self.source),
                                 data_flags(self.source, make=True))
 
 
@@ -248,16 +250,18 @@ def claim_text(r: Reading | None) -> str:
 
 
 def data_lines(sec: Section) -> list[str]:
-    """One line when some averaged runs were trained on an earlier generation of their data."""
+    """One line when runs of this section were trained on an earlier generation of their data
+    (listed apart, never averaged: ``admission.EARLIER_BYTES``)."""
     if not sec.earlier:
         return []
-    rest = len(sec.runs) - len(sec.earlier)
-    return [f"- data: {len(sec.earlier)} of these {len(sec.runs)} runs were trained on an "
-            f"earlier generation of their datasets (the content hashes datasets/manifest.json "
-            f"keeps as `earlier_hashes`: the same behaviour policies, seeds and sizes, other "
-            f"bytes; the first generator's policy forward pass depended on the CPU, so those "
-            f"bytes regenerate only on the CPU type that made them; docs/datasets.md)"
-            + (f", the other {rest} on the current ones" if rest else "")]
+    return [f"- data: {len(sec.earlier)} runs of this section were trained on an earlier "
+            f"generation of their datasets (the content hashes datasets/manifest.json keeps as "
+            f"`earlier_hashes`: the same behaviour policies, seeds and sizes, other bytes; the "
+            f"first generator's policy forward pass depended on the CPU, so those bytes "
+            f"regenerate only on the CPU type that made them; docs/datasets.md). They are kept "
+            f"out of every table below and listed apart until rerun on the current bytes (the "
+            f"reproduce command reruns exactly them); the tables they made are in git history "
+            f"(results/README.md)."]
 
 
 def make_section(schedule: str, source: str, runs: list[Run], results: Path, plot_dir: Path,

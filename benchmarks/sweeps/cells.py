@@ -79,7 +79,8 @@ def recorded_before(dataset: str, evaluation: dict[str, Any] | None) -> dict[str
 
 def _earlier(old: dict[str, Any], expected: dict[str, Any]) -> bool:
     """``old`` was trained on an earlier generation of the manifest dataset ``expected`` uses
-    (the manifest's ``earlier_hashes``): the same cell, not a changed one."""
+    (the manifest's ``earlier_hashes``): not done, since the leaderboard lists such runs apart
+    (``admission.EARLIER_BYTES``); its rerun on the current bytes replaces it."""
     from curatedrl.datasets.manifest import earlier_hashes, expected_hash
 
     did = str(expected.get("dataset"))
@@ -100,8 +101,9 @@ def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] 
     as its default (``defaults``), so as equal when ``expected`` holds that default: fields are
     added with the default that keeps the old behaviour. A ``dataset_hash`` of None in
     ``expected`` (the data is not here and no manifest names it) is not compared, nor is the
-    evaluation then; one of the manifest's ``earlier_hashes`` counts as the manifest's dataset
-    (as on the leaderboard). A D4RL file's path in an older config.yaml counts as its name."""
+    evaluation then; a run on one of the manifest's ``earlier_hashes`` is ``changed`` (its rerun
+    on the current bytes replaces it, as the leaderboard lists it apart). A D4RL file's path in
+    an older config.yaml counts as its name."""
     folder = Path(folder)
     final_path, config_path = folder / "final.json", folder / "config.yaml"
     final = None
@@ -128,7 +130,9 @@ def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] 
             old.update({k: expected.get(k) for k in ("dataset_hash", *EVAL_KEYS)
                         if k in expected})
         elif _earlier(old, expected):
-            old = {**old, "dataset_hash": expected.get("dataset_hash")}
+            return "changed", (f"trained on an earlier generation of its data (hash "
+                               f"{old.get('dataset_hash')}; now {expected.get('dataset_hash')}): "
+                               f"rerun on the current bytes")
         diff = config_differences(old, expected)
         if final is not None and final["status"] == "finished":
             diff = [d for d in diff if d.split(":", 1)[0] not in EXECUTION_KEYS]
