@@ -153,3 +153,36 @@ def _write_screenshots(page: Path, desktop) -> None:
         finally:
             if browser is not desktop:
                 browser.quit()
+
+
+def test_page_shows_the_headline_first_then_tuning_and_compute_views(tmp_path):
+    """The views across sections are on the page: the headline table first (one row per
+    algorithm with runs, no empty dataset column), each section's tuning-budget view and the
+    score-against-compute figures with their table."""
+    page = _site(tmp_path)
+    browser = _driver(*WIDTHS["desktop"])
+    try:
+        browser.get(page.as_uri())
+        sections = browser.find_elements("css selector", "main > section")
+        assert sections[0].get_attribute("id") == "headline"
+        rows = browser.find_elements("css selector", "#headline-table tbody tr")
+        assert {r.find_element("css selector", "td b").text for r in rows} == set(ALGOS)
+        for column in range(1, len(rows[0].find_elements("css selector", "td"))):
+            assert any(r.find_elements("css selector", "td")[column].text != "— (0)"
+                       for r in rows)
+        for sec in sections[1:]:
+            if sec.get_attribute("id") not in ("compute", "skipped", "add-your-algorithm"):
+                assert sec.find_element("css selector", "h3[id$='-tuning']").is_displayed()
+        compute = browser.find_element("id", "compute")
+        assert compute.find_elements("css selector", "#compute-cost tbody tr")
+        images = compute.find_elements("css selector", "figure img")
+        assert [i.get_attribute("src").rsplit("/", 1)[-1] for i in images] == \
+            [f"compute-{env}.png" for env in ("hopper", "halfcheetah", "walker2d")]
+        browser.execute_script("arguments[0].scrollIntoView();", images[0])
+        for _ in range(50):  # a lazy image loads once in view
+            if browser.execute_script("return arguments[0].naturalWidth", images[0]):
+                break
+            time.sleep(0.2)
+        assert browser.execute_script("return arguments[0].naturalWidth", images[0]) > 0
+    finally:
+        browser.quit()

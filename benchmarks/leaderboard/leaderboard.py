@@ -35,6 +35,7 @@ from curatedrl.benchmarks.leaderboard.sections import PLOT_DIR, SOURCE, Section,
     build_sections, claim_text, data_lines, dataset_claim_rows, env_groups, group_average, \
     improvement_rows
 from curatedrl.benchmarks.leaderboard.stats import BOOTSTRAP_REPS, mean_std
+from curatedrl.benchmarks.leaderboard.views import build_views
 from curatedrl.run.records.rundir import atomic_write_text
 
 
@@ -142,7 +143,7 @@ def skipped_lines(skipped: list[Skipped], results: Path) -> list[str]:
         listed_lines([(s, s.reason) for s in skipped], results) + [""]
 
 
-def schedule_section(sec: Section, results: Path) -> list[str]:
+def schedule_section(sec: Section, results: Path, views=None) -> list[str]:
     schedule, runs, datasets = sec.schedule, sec.runs, sec.datasets
     last, best, plots = sec.last, sec.best, sec.plots
     schedule_file = SCHEDULE_DIR / f"{schedule}.yaml"
@@ -202,6 +203,7 @@ def schedule_section(sec: Section, results: Path) -> list[str]:
                   "Made on other dataset bytes, from a modified tree or with a config beyond "
                   "the schedule: listed, never averaged.", ""]
         lines += excluded_lines(sec, results)
+    lines += views.section_md(sec, results) if views is not None else []
     lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})" for title, path in plots]
     commands = sec.commands()
     rerun = (f" except the {len(sec.earlier)} runs on earlier data bytes listed apart, which "
@@ -242,10 +244,13 @@ def build(results: Path = Path("results"), out: Path = Path("LEADERBOARD.md"),
              "with every cell's runs and command, are in the static page "
              "[docs/leaderboard/index.html](docs/leaderboard/index.html) (open it from disk).",
              ""]
+    views = build_views(sections, runs, plot_dir, draw)
+    lines += views.headline_md()
     if not sections:
         lines += ["No results yet: run `make reproduce`.", ""]
     for sec in sections:
-        lines += schedule_section(sec, results)
+        lines += schedule_section(sec, results, views)
+    lines += views.compute_md()
     lines += skipped_lines(skipped, results)
     text = "\n".join(lines).rstrip() + "\n"
     atomic_write_text(out, text)
@@ -254,5 +259,5 @@ def build(results: Path = Path("results"), out: Path = Path("LEADERBOARD.md"),
     if site:
         from curatedrl.benchmarks.leaderboard.site import write_site
 
-        write_site(sections, results, plot_dir / "index.html", skipped)
+        write_site(sections, results, plot_dir / "index.html", skipped, views)
     return text

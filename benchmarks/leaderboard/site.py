@@ -188,7 +188,7 @@ def data_about(source: str) -> str:
         f"{escape(' '.join(source_spec(source)['about'].split()))}.</p>"
 
 
-def section_html(sec: Section, results: Path) -> list[str]:
+def section_html(sec: Section, results: Path, views=None) -> list[str]:
     commits = sorted({str(r.final.get("git_commit", "unknown"))[:12] for r in sec.runs})
     hardware = sorted({str(r.final.get("hardware", "unknown")) for r in sec.runs})
     out = [f'<section id="{sec.slug}">',
@@ -239,6 +239,7 @@ def section_html(sec: Section, results: Path) -> list[str]:
                 "<p>Made on other dataset bytes, from a modified tree or with a config beyond "
                 "the schedule: listed, never averaged.</p>"]
         out += listed_html(sec.excluded, results)
+    out += views.section_html(sec, results) if views is not None else []
     out.append("<h3>Plots</h3>")
     out += [f'<figure><img src="{escape(path.name)}" alt="{escape(title)}, {escape(sec.title)}" '
             f'loading="lazy"><figcaption>{escape(title)}</figcaption></figure>'
@@ -264,10 +265,15 @@ def skipped_html(skipped: list[Skipped], results: Path) -> list[str]:
         listed_html([(s, s.reason) for s in skipped], results) + ["</section>"]
 
 
-def render(sections: list[Section], results: Path, skipped: list[Skipped] = ()) -> str:
+def render(sections: list[Section], results: Path, skipped: list[Skipped] = (),
+           views=None) -> str:
     css = (HERE / "site.css").read_text()
     js = (HERE / "site.js").read_text()
     nav = " · ".join(f'<a href="#{s.slug}">{escape(s.title)}</a>' for s in sections)
+    if views is not None and sections:  # the headline first, score against compute last
+        nav = '<a href="#headline">headline</a> · ' + nav + \
+            ' · <a href="#compute">score against compute</a>'
+
     body = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             "<title>curatedrl leaderboard</title>", f"<style>\n{css}</style>", "</head>",
@@ -280,8 +286,10 @@ def render(sections: list[Section], results: Path, skipped: list[Skipped] = ()) 
             "<main>"]
     if not sections:
         body.append("<p>No results yet: run <code>make reproduce</code>.</p>")
+    body += views.headline_html() if views is not None else []
     for sec in sections:
-        body += section_html(sec, results)
+        body += section_html(sec, results, views)
+    body += views.compute_html() if views is not None else []
     body += skipped_html(list(skipped), results)
     body += ['<section id="add-your-algorithm">', "<h2>Add your algorithm</h2>",
              "<p>One file in <code>algos/</code>, two lines in <code>algos/__init__.py</code> "
@@ -294,8 +302,8 @@ def render(sections: list[Section], results: Path, skipped: list[Skipped] = ()) 
 
 
 def write_site(sections: list[Section], results: Path, path: Path,
-               skipped: list[Skipped] = ()) -> str:
-    text = render(sections, results, skipped)
+               skipped: list[Skipped] = (), views=None) -> str:
+    text = render(sections, results, skipped, views)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, text)
     return text
