@@ -79,8 +79,8 @@ def test_runs_on_an_earlier_generation_of_the_data_are_averaged_and_counted(tmp_
     assert line.startswith("- data: 2 of these 3 runs were trained on an earlier generation")
     assert line.endswith(", the other 1 on the current ones")
     listed = text.split("### Runs kept out of these tables")[1]
-    assert f"`{stray.relative_to(tmp_path).as_posix()}`: dataset hash h0 is not the " \
-           f"manifest's h2" in listed
+    assert f"- **1 run**: dataset hash h0 is not the manifest's h2 — " \
+           f"`{stray.relative_to(tmp_path).as_posix()}`" in listed
     no_earlier = build(r, tmp_path / "LB2.md", tmp_path / "plots", draw=False,
                        expected_hash=lambda d: expected_hash(d, manifest),
                        earlier_hashes=lambda d: [])
