@@ -386,5 +386,7 @@ def test_ill_typed_final_json_is_skipped_naming_the_field(tmp_path, field, value
         again = build(tmp_path / "r", tmp_path / "again.md", tmp_path / "p", draw=False)
     tables, listed = again.split("## Run folders skipped")
     assert tables.rstrip() + "\n" == good  # the bad file changed no table: 37.5 ± 5.0 (3)
-    assert f"- `r/cpu/curatedrl/bc/hopper-medium/seed3`: field {field!r} must be" in listed
+    line = next(ln for ln in listed.splitlines() if ln.startswith("- **1 run**: "))
+    assert f": field {field!r} must be" in line
+    assert line.endswith(" — `r/cpu/curatedrl/bc/hopper-medium/seed3`")
     assert "37.5 ± 5.0 (3)" in again

@@ -3,7 +3,9 @@
 dataset. Without Chromium the browser test skips, except under CI (CI set), where it fails.
 
 ``CURATEDRL_WRITE_SCREENSHOTS=1`` (``make site-screenshots``) also rewrites the README's
-screenshots docs/leaderboard/screenshot-{desktop,phone}.png.
+screenshots docs/leaderboard/screenshot-{desktop,phone}.png (1400 and 420 px wide) and records
+the hash of the page's renderer beside them (docs/leaderboard/screenshots.json;
+tests/test_screenshots.py checks it).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from curatedrl.benchmarks.leaderboard.sections import suite_datasets
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "docs" / "leaderboard"
-WIDTHS = {"desktop": (1280, 1500), "phone": (390, 844)}
+WIDTHS = {"desktop": (1400, 1000), "phone": (420, 900)}
 
 
 def _site(tmp_path: Path) -> Path:
@@ -134,9 +136,13 @@ def _click(browser, element, tries: int = 10) -> None:
 
 
 def _write_screenshots(page: Path, desktop) -> None:
-    """The README's screenshots: small palette PNGs of the top of the page."""
+    """The README's screenshots: small palette PNGs of the top of the page, and the renderer
+    they show."""
     from PIL import Image
 
+    from curatedrl.benchmarks.leaderboard.renderer import write_record
+
+    sizes = {}
     for name, (width, height) in WIDTHS.items():
         browser = desktop if name == "desktop" else _driver(width, height, phone=True)
         try:
@@ -146,13 +152,18 @@ def _write_screenshots(page: Path, desktop) -> None:
                 column = 1 + list(ALGOS).index("td3_bc")
                 _click(browser, browser.find_elements("css selector", f"{table} thead th")[column])
                 _click(browser, browser.find_elements("css selector", f"{table} {WITH_RUNS}")[2])
+                browser.execute_script("arguments[0].scrollIntoView({block: 'start'}); "
+                                       "window.scrollBy(0, -110);",
+                                       browser.find_element("css selector", table))
             shot = SITE / f"screenshot-{name}.png"
             browser.save_screenshot(str(shot))
             img = Image.open(shot).convert("RGB").quantize(colors=64)
             img.save(shot, optimize=True)
+            sizes[shot.name] = img.size
         finally:
             if browser is not desktop:
                 browser.quit()
+    write_record(sizes)
 
 
 def test_page_shows_the_headline_first_then_tuning_and_compute_views(tmp_path):

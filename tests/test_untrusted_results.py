@@ -17,7 +17,7 @@ import pytest
 from curatedrl.cli import main
 from curatedrl.benchmarks.leaderboard.admission import expected_config
 from curatedrl.benchmarks.suites.cell_config import load_schedule
-from curatedrl.benchmarks.leaderboard.escaping import md_code, md_text, safe_id
+from curatedrl.benchmarks.leaderboard.escaping import html_code_spans, md_code, md_text, safe_id
 from curatedrl.benchmarks.leaderboard.leaderboard import build
 from curatedrl.benchmarks.leaderboard.sections import Section
 from curatedrl.run.records.rundir import ResultsFileWarning
@@ -173,7 +173,8 @@ def test_an_unusable_run_folder_is_skipped_named_and_listed(tmp_path, case):
     assert not re.search(r"\binf\b", text)
     shown = bad.parent.relative_to(tmp_path).as_posix()
     listed = text.split("## Run folders skipped")[1]
-    assert f"- {md_code(shown)}: {md_text(why)}" in listed
+    assert any(ln.startswith("- **1 run**: ") and md_text(why) in ln and
+               ln.endswith(f" — {md_code(shown)}") for ln in listed.splitlines()), listed
     assert "Run folders skipped" in (tmp_path / "site" / "index.html").read_text()
 
 
@@ -221,3 +222,10 @@ def test_ids_keep_plain_names_and_never_share_one():
     # sections: schedule a-minari on the project's data is not schedule a on Minari's
     assert Section("a-minari", "curatedrl", [], [], []).slug != \
         Section("a", "minari", [], [], []).slug
+
+
+def test_markdown_code_spans_become_escaped_code_in_html():
+    assert html_code_spans("keeps `earlier_hashes` and `<b>`") == \
+        "keeps <code>earlier_hashes</code> and <code>&lt;b&gt;</code>"
+    assert html_code_spans("a lone ` <i>") == "a lone ` &lt;i&gt;"  # no pair: kept as text
+    assert html_code_spans("`a` b `c") == "<code>a</code> b `c"

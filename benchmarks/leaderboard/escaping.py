@@ -2,7 +2,9 @@
 results/ (a folder name, a field of final.json or config.yaml) into each place it shows it.
 
 - HTML text and double-quoted attribute values: ``html_text`` (the standard library's
-  ``html.escape``); a link's path segment: ``url_segment`` (percent-encoded, then ``html_text``).
+  ``html.escape``); a link's path segment: ``url_segment`` (percent-encoded, then ``html_text``);
+  a line written for Markdown with code spans, shown as HTML: ``html_code_spans`` (each span as
+  ``<code>``, every part escaped).
 - DOM ids and file names: ``safe_id`` (the value itself when it is already a plain id, else a
   slug of it with a hash of the whole value: two different values never share an id).
 - Markdown text and table cells: ``md_text`` (no raw HTML, no emphasis, link, code or cell
@@ -42,6 +44,16 @@ def one_line(value: Any) -> str:
 def html_text(value: Any) -> str:
     """For HTML text and double-quoted attribute values: ``& < > " '`` as entities."""
     return html.escape(str(value), quote=True)
+
+
+def html_code_spans(value: Any) -> str:
+    """A line written for Markdown as HTML text: each backtick-quoted span becomes ``<code>`` and
+    every part is ``html_text``; a backtick without its pair is kept as text."""
+    parts = str(value).split("`")
+    if len(parts) % 2 == 0:  # an odd number of backticks: the last one opens nothing
+        parts[-2:] = ["`".join(parts[-2:])]
+    return "".join(f"<code>{html_text(p)}</code>" if i % 2 else html_text(p)
+                   for i, p in enumerate(parts))
 
 
 def url_segment(value: Any) -> str:

@@ -6,9 +6,9 @@ per dataset as mean ± std over seeds with the number of seeds, per-env and over
 with 95% stratified-bootstrap intervals, the paper's claims read per dataset by a paired
 t-test with Holm's correction (``paired.py``; P(X > Y) beside it, descriptive), and PNG plots.
 Runs that do not belong to their section's tables (other dataset bytes, a modified tree, a
-config beyond the schedule: benchmarks/leaderboard/admission.py) are listed one line each,
-never averaged; so are the run folders skipped as unusable (benchmarks/leaderboard/results.py),
-after the sections.
+config beyond the schedule: benchmarks/leaderboard/admission.py) are listed, one line per reason
+with every run's folder (``listing.py``), never averaged; so are the run folders skipped as
+unusable (benchmarks/leaderboard/results.py), after the sections.
 Everything read from results/ is written as data (benchmarks/leaderboard/escaping.py).
 Nothing here depends on the clock or the machine: rebuilding from the same results gives the
 same files.
@@ -25,9 +25,9 @@ from typing import Callable
 from curatedrl.algos import ALGOS
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.benchmarks.leaderboard import published
-from curatedrl.benchmarks.leaderboard.admission import shown_path
 from curatedrl.benchmarks.suites.cell_config import SCHEDULE_DIR
 from curatedrl.benchmarks.leaderboard.escaping import md_code, md_text
+from curatedrl.benchmarks.leaderboard.listing import listed_md
 from curatedrl.benchmarks.leaderboard.results import Run, Skipped, load_results
 from curatedrl.benchmarks.leaderboard.budget import budget_lines, compute_algos, compute_lines, \
     dataset_compute_rows
@@ -123,8 +123,8 @@ def provenance_lines(runs: list[Run]) -> list[str]:
 
 
 def listed_lines(listed: list[tuple], results: Path) -> list[str]:
-    """One line per (run, reason) listed apart: its folder and why."""
-    return [f"- {md_code(shown_path(results, r))}: {md_text(why)}" for r, why in listed]
+    """One line per reason runs are listed apart for: how many, why, and their folders."""
+    return listed_md(listed, results)
 
 
 def excluded_lines(sec: Section, results: Path) -> list[str]:
@@ -201,7 +201,7 @@ def schedule_section(sec: Section, results: Path, views=None) -> list[str]:
     if sec.excluded:
         lines += ["", "### Runs kept out of these tables", "",
                   "Made on other dataset bytes, from a modified tree or with a config beyond "
-                  "the schedule: listed, never averaged.", ""]
+                  "the schedule: listed by reason, never averaged.", ""]
         lines += excluded_lines(sec, results)
     lines += views.section_md(sec, results) if views is not None else []
     lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})" for title, path in plots]

@@ -16,9 +16,11 @@ from pathlib import Path
 
 from curatedrl.algos import ALGOS
 from curatedrl.benchmarks.leaderboard import published
-from curatedrl.benchmarks.leaderboard.admission import shown_path
 from curatedrl.datasets.ids import dataset_slug
-from curatedrl.benchmarks.leaderboard.escaping import html_text as escape, safe_id, url_segment
+from curatedrl.benchmarks.leaderboard.escaping import html_code_spans, html_text as escape, \
+    safe_id, url_segment
+from curatedrl.benchmarks.leaderboard.listing import listed_html
+from curatedrl.benchmarks.leaderboard.site_figures import figures_html
 from curatedrl.benchmarks.leaderboard.results import Skipped
 from curatedrl.benchmarks.leaderboard.reproduce import RERUN_DATA
 from curatedrl.benchmarks.leaderboard.budget import budget_lines, compute_algos, compute_lines, \
@@ -200,7 +202,7 @@ def section_html(sec: Section, results: Path, views=None) -> list[str]:
            f'{escape(url_segment(sec.schedule))}.yaml">'
            f"benchmarks/suites/configs/schedules/{escape(sec.schedule)}.yaml</a> "
            "(its comments say how it differs from the published recipes).</p>",
-           *[f"<p>{escape(line[2:])}.</p>"
+           *[f"<p>{html_code_spans(line[2:])}.</p>"
              for line in data_lines(sec) + budget_lines(sec.runs) + compute_lines(sec.runs)],
            data_about(sec.source),
            "<h3>Last normalised score</h3>",
@@ -237,22 +239,13 @@ def section_html(sec: Section, results: Path, views=None) -> list[str]:
     if sec.excluded:
         out += ["<h3>Runs kept out of these tables</h3>",
                 "<p>Made on other dataset bytes, from a modified tree or with a config beyond "
-                "the schedule: listed, never averaged.</p>"]
-        out += listed_html(sec.excluded, results)
+                "the schedule: listed by reason, never averaged.</p>"]
+        out += listed_html(sec.excluded, results, "runs kept out")
     out += views.section_html(sec, results) if views is not None else []
     out.append("<h3>Plots</h3>")
-    out += [f'<figure><img src="{escape(path.name)}" alt="{escape(title)}, {escape(sec.title)}" '
-            f'loading="lazy"><figcaption>{escape(title)}</figcaption></figure>'
-            for title, path in sec.plots]
+    out += figures_html(sec.plots, sec.title)
     out += cell_templates(sec) + ["</section>"]
     return out
-
-
-def listed_html(listed: list[tuple], results: Path) -> list[str]:
-    """A list of (run, reason) kept apart: its folder and why."""
-    return ['<ul class="excluded">'] + \
-        [f"<li><code>{escape(shown_path(results, r))}</code>: {escape(why)}</li>"
-         for r, why in listed] + ["</ul>"]
 
 
 def skipped_html(skipped: list[Skipped], results: Path) -> list[str]:
@@ -262,7 +255,8 @@ def skipped_html(skipped: list[Skipped], results: Path) -> list[str]:
             "<p>Their files cannot be used as they are (unreadable, naming another run than "
             "their folders, beyond any real score, or a failure record): listed, never "
             "averaged; <code>curatedrl leaderboard</code> warns about each.</p>"] + \
-        listed_html([(s, s.reason) for s in skipped], results) + ["</section>"]
+        listed_html([(s, s.reason) for s in skipped], results, "run folders skipped") + \
+        ["</section>"]
 
 
 def render(sections: list[Section], results: Path, skipped: list[Skipped] = (),
