@@ -81,10 +81,11 @@ def test_runs_on_an_earlier_generation_of_the_data_are_listed_apart_never_averag
     assert _row(text, "hopper-medium")[_row(text, "dataset").index("bc")] == "10.0 (1)"
     line = next(ln for ln in text.splitlines() if ln.startswith("- data: "))
     assert line.startswith("- data: 2 runs of this section were trained on an earlier generation")
-    listed = text.split("Runs kept out of these tables")[1]
-    assert EARLIER_BYTES in listed and "dataset hash h0 is not the manifest's h2" in listed
-    for path in [*old, stray]:
-        assert path.relative_to(tmp_path).as_posix() in listed
+    listed = text.split("### Runs kept out of these tables")[1]
+    folder = old[0].parent.relative_to(tmp_path).as_posix()
+    assert f"- **2 runs**: {EARLIER_BYTES} — `{folder}/` seed1, seed2" in listed
+    assert f"- **1 run**: dataset hash h0 is not the manifest's h2 — " \
+           f"`{stray.relative_to(tmp_path).as_posix()}`" in listed
     no_earlier = build(r, tmp_path / "LB2.md", tmp_path / "plots", draw=False,
                        expected_hash=lambda d: expected_hash(d, manifest),
                        earlier_hashes=lambda d: [])

@@ -114,6 +114,8 @@ def dataset_compute_table(runs: list[Run], datasets: list[str]) -> list[str]:
 
 
 def provenance_lines(runs: list[Run]) -> list[str]:
+    if not runs:
+        return ["- 0 runs averaged"]
     commits = sorted({r.final.get("git_commit", "unknown")[:12] for r in runs})
     hardware = sorted({r.final.get("hardware", "unknown") for r in runs})
     devices = sorted({r.final.get("device", "unknown") for r in runs})
@@ -143,21 +145,10 @@ def skipped_lines(skipped: list[Skipped], results: Path) -> list[str]:
         listed_lines([(s, s.reason) for s in skipped], results) + [""]
 
 
-def schedule_section(sec: Section, results: Path, views=None) -> list[str]:
-    schedule, runs, datasets = sec.schedule, sec.runs, sec.datasets
-    last, best, plots = sec.last, sec.best, sec.plots
-    schedule_file = SCHEDULE_DIR / f"{schedule}.yaml"
-    heading = f"## Schedule {md_code(schedule)}" + ("" if sec.source == SOURCE else
-                                                    f", data {md_code(sec.source)}")
-    lines = [heading, ""]
-    if schedule_file.exists():
-        lines.append(f"Training schedule: `benchmarks/suites/configs/schedules/{schedule}.yaml` "
-                     f"(its comments say how it differs from the published recipes).")
-    if sec.source != SOURCE:
-        from curatedrl.benchmarks.suites.sources import source_spec
-
-        lines.append(f"Data `{sec.source}`: {' '.join(source_spec(sec.source)['about'].split())}.")
-    lines += provenance_lines(runs) + data_lines(sec) + budget_lines(runs) + compute_lines(runs)
+def tables_md(sec: Section) -> list[str]:
+    """A section's score, aggregate, claim and compute tables (for a section with runs)."""
+    runs, datasets, last, best = sec.runs, sec.datasets, sec.last, sec.best
+    lines: list[str] = []
     lines += ["", "### Last normalised score", "",
               "Final evaluation, mean ± std over seeds (number of seeds in brackets); averages "
               "are over the datasets' means and need every dataset of the group (`— (k/n)`: "
@@ -198,13 +189,35 @@ def schedule_section(sec: Section, results: Path, views=None) -> list[str]:
               "its seeds. The hardware line above says on what, and runs that shared the "
               "machine with other jobs took longer than on idle cores.", ""]
     lines += dataset_compute_table(runs, datasets)
+    return lines
+
+
+def schedule_section(sec: Section, results: Path, views=None) -> list[str]:
+    schedule, runs, plots = sec.schedule, sec.runs, sec.plots
+    schedule_file = SCHEDULE_DIR / f"{schedule}.yaml"
+    heading = f"## Schedule {md_code(schedule)}" + ("" if sec.source == SOURCE else
+                                                    f", data {md_code(sec.source)}")
+    lines = [heading, ""]
+    if schedule_file.exists():
+        lines.append(f"Training schedule: `benchmarks/suites/configs/schedules/{schedule}.yaml` "
+                     f"(its comments say how it differs from the published recipes).")
+    if sec.source != SOURCE:
+        from curatedrl.benchmarks.suites.sources import source_spec
+
+        lines.append(f"Data `{sec.source}`: {' '.join(source_spec(sec.source)['about'].split())}.")
+    lines += provenance_lines(runs) + data_lines(sec) + budget_lines(runs) + compute_lines(runs)
+    lines += tables_md(sec) if runs else [
+        "", "No run of this section is averaged: its tables appear when runs on the current "
+        "data bytes are in (the runs listed apart below; the reproduce command reruns them)."]
     if sec.excluded:
         lines += ["", "### Runs kept out of these tables", "",
                   "Made on other dataset bytes, from a modified tree or with a config beyond "
                   "the schedule: listed by reason, never averaged.", ""]
         lines += excluded_lines(sec, results)
-    lines += views.section_md(sec, results) if views is not None else []
-    lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})" for title, path in plots]
+    lines += views.section_md(sec, results) if views is not None and runs else []
+    if plots:
+        lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})"
+                                          for title, path in plots]
     commands = sec.commands()
     rerun = (f" except the {len(sec.earlier)} runs on earlier data bytes listed apart, which "
              f"it lists to run again on the current bytes" if sec.earlier else "")

@@ -34,7 +34,8 @@ def html_table(table_id: str, headers: list[tuple[str, str]],
 
 
 def figures_html(plots, alt_suffix: str) -> list[str]:
-    """``<figure>`` of each (title, path) plot, by file name (the page sits beside them)."""
-    return [f'<figure><img src="{html_text(path.name)}" alt="{html_text(title)}, '
-            f'{html_text(alt_suffix)}" loading="lazy"><figcaption>{html_text(title)}'
-            f"</figcaption></figure>" for title, path in plots]
+    """``<figure>`` of each (title, path) plot, linked to its full-resolution PNG
+    (``site_figures``; the page sits beside them)."""
+    from curatedrl.benchmarks.leaderboard.site_figures import figures_html as linked
+
+    return linked(plots, alt_suffix)
