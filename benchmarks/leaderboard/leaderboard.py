@@ -35,6 +35,7 @@ from curatedrl.benchmarks.leaderboard.sections import PLOT_DIR, SOURCE, Section,
     build_sections, claim_text, data_lines, dataset_claim_rows, env_groups, group_average, \
     improvement_rows
 from curatedrl.benchmarks.leaderboard.stats import BOOTSTRAP_REPS, mean_std
+from curatedrl.benchmarks.leaderboard.variants import variant_lines
 from curatedrl.run.records.rundir import atomic_write_text
 
 
@@ -233,6 +234,7 @@ def build(results: Path = Path("results"), out: Path = Path("LEADERBOARD.md"),
         lines += ["No results yet: run `make reproduce`.", ""]
     for sec in sections:
         lines += schedule_section(sec, results)
+    lines += variant_lines(runs, results, expected_hash, earlier_hashes)
     lines += skipped_lines(skipped, results)
     text = "\n".join(lines).rstrip() + "\n"
     atomic_write_text(out, text)

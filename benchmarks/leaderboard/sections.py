@@ -288,8 +288,10 @@ def build_sections(results: Path = Path("results"), plot_dir: Path = PLOT_DIR,
                    expected_hash: Callable[[str], str | None] | None = None,
                    earlier_hashes: Callable[[str], list[str]] | None = None,
                    runs: list[Run] | None = None) -> list[Section]:
-    """The sections of ``runs`` (default: the runs ``load_runs`` reads from ``results``)."""
+    """The sections of ``runs`` (default: the runs ``load_runs`` reads from ``results``),
+    hyperparameter-variant runs left out (``variants.py`` lists them apart)."""
     runs = load_runs(results) if runs is None else runs
+    runs = [r for r in runs if getattr(r, "variant", None) is None]  # variants.py lists those
     keys = sorted({section_key(r) for r in runs}, key=section_order)
     return [make_section(schedule, source, [r for r in runs if section_key(r) == (schedule,
                                                                                   source)],
