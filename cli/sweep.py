@@ -53,8 +53,8 @@ def _sweep(args: argparse.Namespace) -> None:
     if args.device:
         extra["device"] = args.device
     source, datasets = _sweep_data(args)
-    cells = expand(args.suite, args.seeds, args.algo, datasets)
     schedule = load_schedule(args.schedule)
+    cells = expand(args.suite, args.seeds, args.algo, datasets, schedule)
     group = f"sweep-{args.suite}-{schedule['name']}" if args.wandb else None
     gpu = args.gpu_fraction
     if gpu is None:
@@ -79,8 +79,8 @@ def add(sub) -> None:
                     "its own `curatedrl train` process. Finished cells are skipped, so a killed "
                     "sweep started again runs only the unfinished ones; failed cells are listed "
                     "at the end and the others go on. Finished cells are copied (final.json, "
-                    "eval.csv, config.yaml) into the results tree that `curatedrl leaderboard` "
-                    "reads.")
+                    "eval.csv, config.yaml, episodes.csv) into the results tree that "
+                    "`curatedrl leaderboard` reads.")
     p.add_argument("--suite", required=True,
                    help="suite from benchmarks/suites/configs/suites.yaml: paper, baselines or all")
     p.add_argument("--seeds", type=seed_spec, default=5, metavar="N|S1,S2,...|A-B",
@@ -101,8 +101,9 @@ def add(sub) -> None:
     p.add_argument("--schedule", default="paper",
                    help="a schedule of benchmarks/suites/configs/schedules/ by name (paper: the "
                         "algorithms' published defaults, a GPU's work; cpu, paper-sampled, "
-                        "paper-sampled-k32, baselines-30k: for 2 CPU cores, their comments say "
-                        "what they change) or "
+                        "paper-sampled-k32, baselines-30k, baselines-100k, sensitivity: for 2 "
+                        "CPU cores, their comments say what they change; a schedule with a "
+                        "`variants` grid runs one cell per variant) or "
                         "a schedule YAML file (default paper)")
     p.add_argument("--data", choices=["curatedrl", "d4rl", "minari"], default=None,
                    help="the data the suite's cells train on: the project's datasets, D4RL's "

@@ -38,7 +38,7 @@ def _train(args: argparse.Namespace) -> None:
     final = train(args.algo, args.dataset, args.seed or 0, overrides,
                   Path(args.out) if args.out else None, use_wandb=args.wandb,
                   wandb_group=args.wandb_group, allow_thread_change=args.allow_thread_change,
-                  env=args.env or env)
+                  env=args.env or env, variant=args.variant)
     last, best = final["normalized_score_last"], final["normalized_score_best"]
     score = ("normalised score - (the dataset has no reference scores)" if last is None else
              f"normalised score {last:.1f} (best {best:.1f})")
@@ -63,7 +63,8 @@ def _train_seeds(args: argparse.Namespace, overrides: dict) -> None:
     finals = train_seeds(args.algo, args.dataset, seeds, overrides,
                          Path(args.out) if args.out else None, use_wandb=args.wandb,
                          wandb_group=args.wandb_group,
-                         allow_thread_change=args.allow_thread_change)
+                         allow_thread_change=args.allow_thread_change,
+                         variant=args.variant)
     for f in finals:
         print(f"{args.algo} on {args.dataset} (seed {f['seed']}, stacked): normalised score "
               f"{f['normalized_score_last']:.1f} (best {f['normalized_score_best']:.1f}), "
@@ -100,7 +101,8 @@ def add(sub) -> None:
         "train", help="train one algorithm on one dataset and write its run directory",
         description="Train one algorithm on one dataset. The run directory receives config.yaml "
                     "(fully resolved), metrics.csv (train/* every 10 steps), eval.csv "
-                    "(periodic and final evaluations), final.json and checkpoint.pt. Running the "
+                    "(periodic and final evaluations), episodes.csv (the return of every "
+                    "evaluation episode), final.json and checkpoint.pt. Running the "
                     "same command on a killed run resumes it from its last resume.pt.")
     p.add_argument("--algo", required=True,
                    help="algorithm name from the registry: <registered:>")
@@ -143,6 +145,11 @@ def add(sub) -> None:
                    help="mirror config and train/*, eval/* metrics to Weights & Biases "
                         "(offline unless WANDB_MODE says otherwise)")
     p.add_argument("--wandb-group", default=None, help="W&B group of the run")
+    p.add_argument("--variant", default=None, metavar="KEY=VALUE,...",
+                   help="record the run as this hyperparameter variant (what a schedule's "
+                        "variants grid names, e.g. lr=4e-05,temperature=10: checked against "
+                        "the config; set the values with --set); default run directory "
+                        "runs/<source>/<algo>/<dataset>/<variant>/seed<N>")
     add_threads(p)
     p.add_argument("--allow-thread-change", action="store_true",
                    help="resume a run started with another torch thread count (refused without "

@@ -51,7 +51,7 @@ def test_journal_drops_rows_written_after_the_last_checkpoint(tmp_path):
     j.append({"metrics": metrics, "eval": evals})  # killed before resume.pt recorded this
     again = RowJournal(tmp_path / "rows.jsonl")
     tables = again.restore(size)
-    assert tables == {"metrics": metrics[:1], "eval": evals}
+    assert tables == {"metrics": metrics[:1], "eval": evals, "episodes": []}
     assert (tmp_path / "rows.jsonl").stat().st_size == size
     assert isinstance(tables["metrics"][0]["step"], int)
     metrics[1]["train/loss"] = 0.2

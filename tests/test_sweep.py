@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from curatedrl.algos import ALGOS, config_from_dict
+from curatedrl.algos.variants import check_variant
 from curatedrl.benchmarks.suites.cell_config import CONFIG_DIR, cell_overrides, load_schedule, \
     load_suites, schedule_names
 from curatedrl.benchmarks.sweeps.launch import cell_status
@@ -32,10 +33,13 @@ def test_every_config_resolves_for_every_cell_of_every_schedule():
     for name in schedule_names():
         schedule = load_schedule(name)
         assert set(schedule["per_algo"]) <= set(ALGOS), name
-        for cell in expand("all", 1):
+        for cell in expand("all", 1, schedule=schedule):  # with the schedule's variants
             cfg = config_from_dict(ALGOS[cell.algo].config_cls,
-                                   cell_overrides(cell.algo, cell.dataset, schedule))
+                                   cell_overrides(cell.algo, cell.dataset, schedule,
+                                                  variant=cell.variant))
             assert cfg.dataset  # unknown keys or bad values would have raised
+            if cell.variant is not None:
+                check_variant(cell.variant, cfg)
     for path in CONFIG_DIR.glob("*/*.yaml"):
         if path.parent.name != "schedules":
             assert path.parent.name in ALGOS, f"{path}: not a registered algorithm"

@@ -81,7 +81,7 @@ def test_episodes_reader_keeps_final_rows_and_names_what_is_wrong(tmp_path):
     (run / "episodes.csv").write_text(",".join(COLUMNS) + "\n5,final,0,1.0,nan,100\n")
     assert "normalized_score" in read_final_scores(run)[1]
     (run / "episodes.csv").write_text("step,return\n5,1.0\n")
-    assert "header lacks" in read_final_scores(run)[1]
+    assert "its header must be" in read_final_scores(run)[1]
     (run / "episodes.csv").write_text(",".join(COLUMNS) + "\n5,eval,0,1.0,1.0,100\n")
     assert "no final rows" in read_final_scores(run)[1]
 
@@ -103,7 +103,7 @@ def test_tuning_view_from_fixture_runs_is_deterministic_and_lists_bad_files(tmp_
     assert cells[2] == "3"
     n1, n100 = float(cells[3].split()[0]), float(cells[5].split()[0])
     assert 11.0 < n1 < 32.0 and n100 == pytest.approx(32.0, abs=0.5)  # best arm's mean: 32
-    assert "bc/hopper-medium/seed0`: episodes.csv: its header lacks" in text
+    assert "bc/hopper-medium/seed0`: episodes.csv: its header must be" in text
     assert (tmp_path / "p" / "cpu-tuning-hopper.png").stat().st_size > 1000
     assert 'id="cpu-tuning-table"' in (tmp_path / "p" / "index.html").read_text()
     first = (tmp_path / "p" / "cpu-tuning-hopper.png").read_bytes()

@@ -1,7 +1,8 @@
 """Which runs may enter a schedule's tables: provenance checks shared by export and leaderboard.
 
 A run belongs to a schedule's tables only if it was made by that schedule: its resolved config
-equals the schedule's overrides + the per-dataset config + the algorithm's defaults (seed,
+equals the schedule's overrides + the per-dataset config (+ its variant's knobs, for a variant
+the schedule declares: ``cell_config.variant_grid``) + the algorithm's defaults (seed,
 dataset and the machine-dependent fields aside), its code commit is clean (no ``-dirty``), and
 its dataset content hash is the manifest's (for the project's generated data) or, for data the
 manifest does not know, the hash that most runs of that dataset id used. A run on one of the
@@ -24,7 +25,8 @@ from typing import Any, Callable
 import yaml
 
 from curatedrl.run.records.checkpoint import config_differences
-from curatedrl.benchmarks.suites.cell_config import SCHEDULE_DIR, cell_overrides, load_schedule
+from curatedrl.benchmarks.suites.cell_config import (SCHEDULE_DIR, cell_overrides, load_schedule,
+                                                     variant_grid)
 from curatedrl.datasets.ids import SOURCE_RULE, dataset_slug, dataset_source
 from curatedrl.run.records.rundir import read_yaml
 from curatedrl.errors import CuratedRLError
@@ -34,15 +36,19 @@ NOT_CONFIG = ("algo", "seed", "dataset", "dataset_hash", "git_commit", "device",
               "checkpoint_every")
 
 
-def expected_config(algo: str, dataset: str, seed: int, schedule: dict[str, Any]
-                    ) -> dict[str, Any]:
-    """The resolved config a sweep of ``schedule`` gives this cell (as train.py writes it)."""
+def expected_config(algo: str, dataset: str, seed: int, schedule: dict[str, Any],
+                    variant: str | None = None) -> dict[str, Any]:
+    """The resolved config a sweep of ``schedule`` gives this cell (as train.py writes it;
+    ``variant``: a point of the schedule's variants grid, else the default cell)."""
     from curatedrl.algos import ALGOS, config_from_dict
 
-    cfg = config_from_dict(ALGOS[algo].config_cls, {**cell_overrides(algo, dataset, schedule),
-                                                    "seed": seed, "dataset": dataset})
+    cfg = config_from_dict(ALGOS[algo].config_cls,
+                           {**cell_overrides(algo, dataset, schedule, variant=variant),
+                            "seed": seed, "dataset": dataset})
     plain = {k: list(v) if isinstance(v, tuple) else v
              for k, v in dataclasses.asdict(cfg).items()}
+    if variant is not None:
+        plain["variant"] = variant
     return yaml.safe_load(yaml.safe_dump(plain))
 
 
@@ -54,7 +60,15 @@ def config_drift(config: dict[str, Any], schedule: dict[str, Any]) -> list[str]:
 
     if config.get("algo") not in ALGOS:
         return [f"algo: {config.get('algo')!r} is not registered"]
-    want = expected_config(config["algo"], config["dataset"], int(config["seed"]), schedule)
+    variant = config.get("variant")
+    if variant is not None and variant not in variant_grid(schedule, config["algo"]):
+        return [f"variant: {variant!r} is not one of the schedule's variants of "
+                f"{config['algo']}"]
+    if variant is None and variant_grid(schedule, config["algo"]):
+        return [f"variant: none, but the schedule trains {config['algo']} only as its "
+                f"variants"]
+    want = expected_config(config["algo"], config["dataset"], int(config["seed"]), schedule,
+                           variant)
     both = set(config) & set(want)
     return config_differences({k: config[k] for k in both}, {k: want[k] for k in both},
                               ignore=NOT_CONFIG)

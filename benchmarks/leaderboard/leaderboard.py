@@ -36,6 +36,7 @@ from curatedrl.benchmarks.leaderboard.sections import PLOT_DIR, SOURCE, Section,
     improvement_rows
 from curatedrl.benchmarks.leaderboard.stats import BOOTSTRAP_REPS, mean_std
 from curatedrl.benchmarks.leaderboard.views import build_views
+from curatedrl.benchmarks.leaderboard.variants import variant_lines
 from curatedrl.run.records.rundir import atomic_write_text
 
 
@@ -214,7 +215,8 @@ def schedule_section(sec: Section, results: Path, views=None) -> list[str]:
                   "Made on other dataset bytes, from a modified tree or with a config beyond "
                   "the schedule: listed by reason, never averaged.", ""]
         lines += excluded_lines(sec, results)
-    lines += views.section_md(sec, results) if views is not None and runs else []
+    if views is not None and (runs or sec.variant_runs):
+        lines += views.section_md(sec, results)
     if plots:
         lines += ["", "### Plots", ""] + [f"![{title}]({path.as_posix()})"
                                           for title, path in plots]
@@ -263,6 +265,7 @@ def build(results: Path = Path("results"), out: Path = Path("LEADERBOARD.md"),
         lines += ["No results yet: run `make reproduce`.", ""]
     for sec in sections:
         lines += schedule_section(sec, results, views)
+    lines += variant_lines(runs, results, expected_hash, earlier_hashes)
     lines += views.compute_md()
     lines += skipped_lines(skipped, results)
     text = "\n".join(lines).rstrip() + "\n"

@@ -1,5 +1,7 @@
 """The committed results tree: ``results/<schedule>/<source>/<algo>/<dataset>/seed<N>/final.json``
-(+ ``eval.csv``, ``config.yaml``; ``<source>`` is the data source: curatedrl, d4rl, minari, so
+(a hyperparameter variant: ``.../<dataset>/<variant>/seed<N>/``, ``algos/variants.py``)
+(+ ``eval.csv``, ``config.yaml``, and ``episodes.csv`` where the run kept it: ``episodes.py``;
+``<source>`` is the data source: curatedrl, d4rl, minari, so
 sources never mix), read defensively and checked against ``schema.py``: a corrupt,
 partial or ill-typed file (a score that is a string, a bool, null or NaN) is skipped with one
 warning that names it and the field, never a crash and never averaged.
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from curatedrl.benchmarks.leaderboard.episodes import episodes_path
 from curatedrl.datasets.ids import canonical_name
 from curatedrl.errors import CuratedRLError
 from curatedrl.run.records.rundir import ResultsFileWarning, read_csv, read_json_object, read_yaml
@@ -34,6 +37,9 @@ class Run:
     source: str = "curatedrl"  # the data source (results/<schedule>/<source>/...)
     path: Path | None = None  # the folder it was read from
     config: dict[str, Any] | None = None  # its config.yaml, checked (None without one)
+    episodes: Path | None = None  # its episodes.csv (None: results made before it was kept);
+    # read and checked with ``episodes.load_episodes(run.path)``
+    variant: str | None = None  # a variant's name (final.json's ``variant``); None: default
 
     @property
     def algo(self) -> str:
@@ -120,8 +126,11 @@ def _shown_problem(final: dict[str, Any]) -> str | None:
     return None
 
 
-def _cell_problem(path: Path, final: dict[str, Any], source: str) -> str | None:
-    """Whether the folders and the final.json name the same run."""
+def _cell_problem(path: Path, final: dict[str, Any], source: str, variant: str | None
+                  ) -> str | None:
+    """Whether the folders and the final.json name the same run (``variant``: the variant
+    folder, None in the default layout)."""
+    from curatedrl.algos.variants import name_problem
     from curatedrl.datasets.ids import dataset_slug
     from curatedrl.benchmarks.suites.sources import sources
 
@@ -129,7 +138,15 @@ def _cell_problem(path: Path, final: dict[str, Any], source: str) -> str | None:
         return "its folder names are not valid UTF-8"
     if source not in sources():
         return f"{source!r} is not a data source (one of {', '.join(sources())})"
-    algo, dataset, seed = path.parts[-4:-1]
+    named = final.get("variant")
+    if named is not None and name_problem(named):
+        return f"field 'variant' {named!r}: {name_problem(named)}"
+    if named != variant:
+        return (f"its final.json names variant {named!r}, its folders "
+                f"{variant!r}" if variant else f"its final.json names variant {named!r}, "
+                f"outside a variant folder (<dataset>/<variant>/seed<N>)")
+    algo, dataset = path.parts[-5:-3] if variant else path.parts[-4:-2]
+    seed = path.parts[-2]
     for folder, want in ((algo, final["algo"]), (dataset, dataset_slug(final["dataset"])),
                          (seed, f"seed{final['seed']}")):
         if folder != want:
@@ -153,27 +170,31 @@ def _read_config(path: Path, final: dict[str, Any]) -> tuple[dict[str, Any] | No
     if problem is None and _lone_surrogate(config):
         problem = "it holds text that is not valid Unicode (a lone surrogate)"
     if problem is None:
-        for key in ("algo", "dataset", "seed"):
-            if config[key] != final[key]:
-                problem = f"it names {key} {config[key]!r}, its final.json {final[key]!r}"
+        for key in ("algo", "dataset", "seed", "variant"):
+            if config.get(key) != final.get(key):
+                problem = (f"it names {key} {config.get(key)!r}, its final.json "
+                           f"{final.get(key)!r}")
                 break
     return (None, f"config.yaml: {problem}") if problem else (config, None)
 
 
-def _read_run(path: Path) -> tuple[Run | None, str | None, Path]:
-    """The run of a final.json, or (None, the problem, the file it is in)."""
+def _read_run(path: Path, variant: str | None = None) -> tuple[Run | None, str | None, Path]:
+    """The run of a final.json, or (None, the problem, the file it is in); ``variant``: the
+    name of its variant folder (``<dataset>/<variant>/seed<N>``)."""
     final, problem = _read_final(path)
     if final is None:
         return None, problem, path
-    source = path.parts[-5]
-    problem = _shown_problem(final) or _cell_problem(path, final, source)
+    top = -7 if variant else -6  # the schedule's folder
+    source = path.parts[top + 1]
+    problem = _shown_problem(final) or _cell_problem(path, final, source, variant)
     if problem is not None:
         return None, problem, path
     config, problem = _read_config(path.parent / "config.yaml", final)
     if problem is not None:
         return None, problem, path.parent / "config.yaml"
-    return Run(path.parts[-6], final, _read_curve(path.parent / "eval.csv"), source=source,
-               path=path.parent, config=config), None, path
+    return Run(path.parts[top], final, _read_curve(path.parent / "eval.csv"), source=source,
+               path=path.parent, config=config, episodes=episodes_path(path.parent),
+               variant=variant), None, path
 
 
 def load_results(root: Path = Path("results")) -> tuple[list[Run], list[Skipped]]:
@@ -185,14 +206,17 @@ def load_results(root: Path = Path("results")) -> tuple[list[Run], list[Skipped]
         warnings.warn(f"ignoring {len(old)} runs in the layout without a data source, e.g. "
                       f"{str(old[0])!r}; move <schedule>/<algo>/ to <schedule>/curatedrl/<algo>/",
                       ResultsFileWarning, stacklevel=2)
-    for path in sorted(Path(root).glob("*/*/*/*/seed*/final.json")):
-        run, problem, where = _read_run(path)
+    found = [(p, None) for p in Path(root).glob("*/*/*/*/seed*/final.json")]
+    found += [(p, p.parts[-3]) for p in Path(root).glob("*/*/*/*/*/seed*/final.json")]
+    for path, variant in sorted(found):
+        run, problem, where = _read_run(path, variant)
         if run is None:
             _skip(where, problem)
             skipped.append(Skipped(path.parent, problem))
         else:
             runs.append(run)
-    runs.sort(key=lambda r: (r.schedule, r.source, r.algo, r.dataset, r.final["seed"]))
+    runs.sort(key=lambda r: (r.schedule, r.source, r.algo, r.dataset, r.variant or "",
+                             r.final["seed"]))
     return runs, skipped
 
 

@@ -58,6 +58,7 @@ class Section:
     last_seeds: dict[str, dict[str, dict[int, float]]] = field(default_factory=dict)  # by seed
     best: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     plots: list[tuple[str, Path]] = field(default_factory=list)
+    variant_runs: list[Run] = field(default_factory=list)  # admitted variants: never averaged
 
     @property
     def slug(self) -> str:
@@ -292,10 +293,20 @@ def build_sections(results: Path = Path("results"), plot_dir: Path = PLOT_DIR,
                    expected_hash: Callable[[str], str | None] | None = None,
                    earlier_hashes: Callable[[str], list[str]] | None = None,
                    runs: list[Run] | None = None) -> list[Section]:
-    """The sections of ``runs`` (default: the runs ``load_runs`` reads from ``results``)."""
+    """The sections of ``runs`` (default: the runs ``load_runs`` reads from ``results``).
+    Hyperparameter-variant runs are never averaged (``variants.py`` lists them apart): a
+    section keeps those its admission accepts in ``variant_runs``, for the tuning-budget view
+    to choose among."""
     runs = load_runs(results) if runs is None else runs
     keys = sorted({section_key(r) for r in runs}, key=section_order)
-    return [make_section(schedule, source, [r for r in runs if section_key(r) == (schedule,
-                                                                                  source)],
-                         results, plot_dir, draw, expected_hash, earlier_hashes)
-            for schedule, source in keys]
+    out = []
+    for key in keys:
+        mine = [r for r in runs if section_key(r) == key]
+        default = [r for r in mine if getattr(r, "variant", None) is None]
+        sec = make_section(*key, default, results, plot_dir, draw, expected_hash,
+                           earlier_hashes)
+        variants = [r for r in mine if getattr(r, "variant", None) is not None]
+        if variants:
+            sec.variant_runs = admit(variants, results, expected_hash, earlier_hashes).admitted
+        out.append(sec)
+    return out

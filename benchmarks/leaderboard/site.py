@@ -63,7 +63,8 @@ def section_html(sec: Section, results: Path, views=None) -> list[str]:
                 "<p>Made on other dataset bytes, from a modified tree or with a config beyond "
                 "the schedule: listed by reason, never averaged.</p>"]
         out += listed_html(sec.excluded, results, "runs kept out")
-    out += views.section_html(sec, results) if views is not None and sec.runs else []
+    if views is not None and (sec.runs or sec.variant_runs):
+        out += views.section_html(sec, results)
     out += ["<h3>Plots</h3>", *figures_html(sec.plots, sec.title)] if sec.plots else []
     out += cell_templates(sec) + ["</section>"]
     return out

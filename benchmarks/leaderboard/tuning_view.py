@@ -45,10 +45,12 @@ def build_tuning_view(sec, plot_dir: Path, draw: bool = True) -> TuningView:
     """The section's tuning-budget curves (and, if ``draw``, its plots)."""
     from curatedrl.benchmarks.leaderboard.tuning_plots import write_tuning_plots
 
-    covered, bad = episode_scores(sec.runs)
-    view = TuningView(len(sec.runs), len(covered), bad)
+    runs = [*sec.runs, *sec.variant_runs]  # the section's runs and its admitted variants
+    covered, bad = episode_scores(runs)
+    view = TuningView(len(runs), len(covered), bad)
     algos = [a for a in ALGOS] + sorted({r.algo for r, _ in covered} - set(ALGOS))
-    for d in sec.datasets:
+    datasets = [*sec.datasets, *sorted({r.dataset for r, _ in covered} - set(sec.datasets))]
+    for d in datasets:
         for algo in algos:
             arms = sorted(((_variant(r), int(r.final["seed"])), s) for r, s in covered
                           if r.algo == algo and r.dataset == d)

@@ -184,7 +184,8 @@ def plan(cells, schedule, base, results, skip_exported, expected, hashes, backen
           f"{len(todo)} to run (schedule {schedule['name']}, backend {backend}, "
           f"{workers} workers)")
     if todo:
-        print("  " + time_estimate(todo, results, table, workers))
+        print("  " + time_estimate(todo, results, table, workers, schedule.get("estimate_from"),
+                                   {c: expected[c].get("steps") for c in todo}))
     for line in replace_warning(todo, results, table, skip_exported):
         print(line)
     if dry_run:
@@ -196,45 +197,76 @@ def plan(cells, schedule, base, results, skip_exported, expected, hashes, backen
                    "todo": todo, "refused": []}
 
 
-def _mean_seconds(folder: Path) -> float | None:
-    """Mean run wall time (``budget.run_seconds``) of the finished runs in ``folder/seed*``."""
+def _mean_seconds(folder: Path) -> tuple[float, float] | None:
+    """(mean run wall time (``budget.run_seconds``), mean gradient steps) of the finished runs
+    in ``folder/seed*``, or None without any."""
     from curatedrl.benchmarks.leaderboard.results import Run
     from curatedrl.benchmarks.leaderboard.budget import run_seconds
 
-    times = []
+    times, steps = [], []
     for path in sorted(folder.glob("seed*/final.json")):
         final, problem = read_json_object(path)
         if problem is None and final.get("status") == "finished" and final.get("wall_time_s"):
             times.append(run_seconds(Run(folder.name, final)))
-    return sum(times) / len(times) if times else None
+            steps.append(float(final.get("steps") or 0))
+    return (sum(times) / len(times), sum(steps) / len(steps)) if times else None
 
 
 def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
 
 
-def time_estimate(todo, results, table, workers) -> str:
+def _cell_seconds(c, results: Path, table: str, other: str | None,
+                  steps: int | None) -> tuple[float | None, bool]:
+    """(estimated run seconds of cell ``c``, whether they come from schedule ``other``'s
+    table): the mean its own folder recorded, else (a variant) its algo x dataset's default
+    cell in the same table, else that algo x dataset in ``other``'s table, scaled by the ratio
+    of gradient steps (``steps``: the cell's)."""
+    default = f"{c.algo}/{c.name.split('/')[1]}"
+    for folder in dict.fromkeys((c.group, default)):
+        found = _mean_seconds(Path(results) / table / folder)
+        if found is not None:
+            return found[0], False
+    if other is None:
+        return None, False
+    found = _mean_seconds(Path(results) / other / default)
+    if found is None:
+        return None, False
+    seconds, recorded = found
+    return seconds * (steps / recorded if steps and recorded else 1.0), True
+
+
+def time_estimate(todo, results, table, workers, estimate_from: str | None = None,
+                  steps: dict | None = None) -> str:
     """One line: the run time of ``todo`` from the wall times the results tree records for the
-    same algo x dataset (their mean per run; machines differ, so an estimate), or "unknown"."""
+    same cells (their mean per run; a variant without its own: its default cell's; machines
+    differ, so an estimate), else from schedule ``estimate_from``'s table for the same algo x
+    dataset scaled by gradient steps (``steps``: cell -> its steps), or "unknown"."""
     if results is None:
         return "time estimate: unknown (no results tree to read recorded wall times from)"
-    means: dict[str, float | None] = {}
-    for c in todo:
-        key = c.name.rsplit("/", 1)[0]  # <algo>/<dataset slug>
-        if key not in means:
-            means[key] = _mean_seconds(Path(results) / table / key)
-    known = [means[c.name.rsplit("/", 1)[0]] for c in todo]
-    total = sum(t for t in known if t is not None)
-    unknown = sum(t is None for t in known)
+    other = None
+    if estimate_from:
+        other = f"{estimate_from}/{table.split('/', 1)[1]}" if "/" in table else estimate_from
+    known = [_cell_seconds(c, results, table, other, (steps or {}).get(c)) for c in todo]
+    total = sum(t for t, _ in known if t is not None)
+    unknown = sum(t is None for t, _ in known)
+    borrowed = sum(b for _, b in known)
+    where = Path(results) / table
     if unknown == len(todo):
         return (f"time estimate: unknown (no finished runs of these algo x dataset pairs in "
-                f"{Path(results) / table} to take their recorded wall times from)")
+                f"{where}{f' or {Path(results) / other}' if other else ''} to take their "
+                f"recorded wall times from)")
     rest = (f"; unknown for the other {unknown} cells (no finished runs of their algo x dataset "
-            f"in {Path(results) / table})" if unknown else "")
+            f"in {where})" if unknown else "")
+    if borrowed == len(todo) - unknown:
+        source = (f"{Path(results) / other} (none of these cells has results in {where} "
+                  f"yet), scaled by the ratio of gradient steps")
+    else:
+        source = f"{where}" + (f"; {borrowed} of them from {Path(results) / other}, scaled by "
+                               f"the ratio of gradient steps" if borrowed else "")
     return (f"time estimate: {_duration(total)} of run time for {len(todo) - unknown} cells, "
             f"~{_duration(total / workers)} on {workers} workers (the mean wall time each "
-            f"algo x dataset recorded in {Path(results) / table}, on the machine that ran it)"
-            f"{rest}")
+            f"algo x dataset recorded in {source}, on the machine that ran it){rest}")
 
 
 def replace_warning(todo, results, table, skip_exported) -> list[str]:

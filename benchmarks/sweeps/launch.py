@@ -40,7 +40,8 @@ def run_cell(cell, run_dir: str, overrides: dict[str, Any], env: dict[str, str],
         return {"cell": cell, "status": "stopped", "error": None, "log": None}
     run_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "curatedrl.cli", "train", "--algo", cell.algo,
-           "--dataset", cell.dataset, "--seed", str(cell.seed), "--out", str(run_dir)]
+           "--dataset", cell.dataset, "--seed", str(cell.seed), "--out", str(run_dir),
+           *_variant(cell)]
     log = run_dir / "train.log"
     rc = _run_train(cmd, overrides, env, threads, wandb_group, log)
     status = cell_status(run_dir)
@@ -68,7 +69,8 @@ def run_cells(cells: list, run_dirs: list[str], overrides: dict[str, Any],
     parent.mkdir(parents=True, exist_ok=True)
     seeds = [str(c.seed) for c in cells]
     cmd = [sys.executable, "-m", "curatedrl.cli", "train", "--algo", cells[0].algo,
-           "--dataset", cells[0].dataset, "--seeds", ",".join(seeds), "--out", str(parent)]
+           "--dataset", cells[0].dataset, "--seeds", ",".join(seeds), "--out", str(parent),
+           *_variant(cells[0])]
     log = parent / f"train-seeds{'-'.join(seeds)}.log"
     rc = _run_train(cmd, overrides, env, threads, wandb_group, log)
     out = []
@@ -81,6 +83,12 @@ def run_cells(cells: list, run_dirs: list[str], overrides: dict[str, Any],
             error, status = f"exit code {rc}: " + " | ".join(tail), "failed"
         out.append({"cell": c, "status": status, "error": error, "log": str(log)})
     return out
+
+
+def _variant(cell) -> list[str]:
+    """``--variant NAME`` for a cell of a schedule's variants grid (recorded by the run)."""
+    variant = getattr(cell, "variant", None)
+    return ["--variant", variant] if variant else []
 
 
 def _run_train(cmd: list[str], overrides: dict[str, Any], env: dict[str, str], threads: int,

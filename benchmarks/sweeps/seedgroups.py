@@ -48,9 +48,9 @@ def check(seeds_per_process: int | None, cells: Sequence[Any], cfgs: dict[Any, A
 def groups(todo: Sequence[Any], seeds_per_process: int | None, cfgs: dict[Any, Any]
            ) -> list[list[Any]]:
     """The processes to run: lists of cells (seeds of one algorithm x dataset), in sweep order."""
-    by_cell: dict[tuple[str, str], list[Any]] = {}
-    for c in todo:
-        by_cell.setdefault((c.algo, c.dataset), []).append(c)
+    by_cell: dict[tuple[str, str, str | None], list[Any]] = {}
+    for c in todo:  # the seeds of one algo x dataset (x variant: another config)
+        by_cell.setdefault((c.algo, c.dataset, getattr(c, "variant", None)), []).append(c)
     out: list[list[Any]] = []
     for cells in by_cell.values():
         n = seeds_per_process or len(cells)

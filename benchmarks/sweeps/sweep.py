@@ -18,7 +18,8 @@ stops the running cells (each keeps its last checkpoint), starts no more, export
 and says how to resume; cells also stop if the sweep is killed outright (``children.py``).
 Failed cells are reported at the end (with the last lines of their log) while the others go on.
 Finished cells are exported to ``<results>/<schedule>/<source>/<algo>/<dataset>/seed<N>/``
-(final.json, eval.csv, config.yaml): the small files the leaderboard is built from.
+(final.json, eval.csv, config.yaml, and episodes.csv: every evaluation episode's return): the
+small files the leaderboard is built from.
 
 Backends (``launch.py``): ``local`` runs ``--workers`` cells at a time in subprocesses and needs
 no Ray; ``ray`` runs the same cells as Ray tasks (one CPU each, plus a GPU fraction when the
@@ -39,7 +40,8 @@ from curatedrl.benchmarks.suites import sources
 from curatedrl.benchmarks.sweeps import children, seedgroups
 from curatedrl.benchmarks.leaderboard.admission import check_export, check_sweep_export
 from curatedrl.benchmarks.sweeps.cells import data_hashes, move_aside, plan, recorded_before
-from curatedrl.benchmarks.suites.cell_config import cell_overrides, suite
+from curatedrl.benchmarks.suites.cell_config import cell_overrides, suite, variant_grid
+from curatedrl.algos.variants import check_variant
 from curatedrl.benchmarks.sweeps.launch import run_local, run_ray
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.run.safety.lock import DirLock, check_output_dir, is_locked
@@ -53,6 +55,7 @@ from curatedrl.provenance import git_commit
 PASS_ENV = ("MINARI_DATASETS_PATH", "CURATEDRL_CACHE", "WANDB_MODE", "WANDB_DIR",
             "WANDB_PROJECT", "WANDB_API_KEY", "PYTHONPATH")
 RESULT_FILES = ("config.yaml", "eval.csv", "final.json")  # final.json last: it marks complete
+OPTIONAL_FILES = ("episodes.csv",)  # exported when the run has it (runs since it was added)
 SWEEP_LOCK = ".sweep.lock"
 
 
@@ -61,16 +64,26 @@ class Cell:
     algo: str
     dataset: str
     seed: int
+    variant: str | None = None  # a point of the schedule's variants grid (cell_config.py)
 
     @property
     def name(self) -> str:
-        return f"{self.algo}/{dataset_slug(self.dataset)}/seed{self.seed}"
+        """``<algo>/<dataset>/seed<N>``, or ``<algo>/<dataset>/<variant>/seed<N>``."""
+        variant = f"{self.variant}/" if self.variant else ""
+        return f"{self.algo}/{dataset_slug(self.dataset)}/{variant}seed{self.seed}"
+
+    @property
+    def group(self) -> str:
+        """The cell without its seed: its folder's parent (``<algo>/<dataset>[/<variant>]``)."""
+        return self.name.rsplit("/", 1)[0]
 
 
 def expand(suite_name: str, seeds: int | Iterable[int], algos: list[str] | None = None,
-           datasets: list[str] | None = None) -> list[Cell]:
+           datasets: list[str] | None = None, schedule: dict[str, Any] | None = None
+           ) -> list[Cell]:
     """The suite's cells; ``algos`` (any registered algorithm) or ``datasets`` narrow or replace
-    the suite's lists."""
+    the suite's lists. An algorithm with a variants grid in ``schedule`` has one cell per
+    variant (``cell_config.variant_grid``) for each dataset and seed."""
     spec = suite(suite_name)
     algos = algos or spec["algos"]
     for a in algos:
@@ -88,7 +101,8 @@ def expand(suite_name: str, seeds: int | Iterable[int], algos: list[str] | None 
             raise CuratedRLError(f"datasets {other!r} and {d!r} would share the cell folder "
                                  f"{dataset_slug(d)!r}; sweep them separately (another --root "
                                  f"and --results) or rename one")
-    return [Cell(a, d, s) for a in algos for d in datasets for s in seeds]
+    grids = {a: list(variant_grid(schedule or {}, a)) or [None] for a in algos}
+    return [Cell(a, d, s, v) for a in algos for d in datasets for v in grids[a] for s in seeds]
 
 
 def export(run_dir: Path, dest: Path, schedule_name: str | None = None) -> None:
@@ -99,7 +113,13 @@ def export(run_dir: Path, dest: Path, schedule_name: str | None = None) -> None:
     (CuratedRLError) and nothing is written."""
     if schedule_name is not None:
         check_export(run_dir, schedule_name)
-    atomic_write_dir(dest, {name: (run_dir / name).read_bytes() for name in RESULT_FILES})
+    files = {name: (run_dir / name).read_bytes() for name in OPTIONAL_FILES
+             if (run_dir / name).exists()}
+    for name in OPTIONAL_FILES:  # a run without it replaces one that had it: no stale file
+        if name not in files:
+            (dest / name).unlink(missing_ok=True)
+    atomic_write_dir(dest, {**files, **{name: (run_dir / name).read_bytes()
+                                        for name in RESULT_FILES}})
 
 
 def ensure_datasets(cells: list[Cell]) -> None:
@@ -155,7 +175,8 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
         check_output_dir(Path(results), "--results")
     table = f"{export_as or schedule['name']}/{source}"
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
-    overrides = {c: cell_overrides(c.algo, c.dataset, schedule, extra) for c in cells}
+    overrides = {c: cell_overrides(c.algo, c.dataset, schedule, extra, c.variant)
+                 for c in cells}
     hashes = data_hashes([c.dataset for c in cells])
     commit = git_commit()
     expected, defaults, cfgs = {}, {}, {}
@@ -163,10 +184,13 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
         cls = resolve_algo(c.algo).config_cls
         try:
             cfg = config_from_dict(cls, {**overrides[c], "seed": c.seed, "dataset": c.dataset})
+            if c.variant is not None:
+                check_variant(c.variant, cfg)
         except CuratedRLError as exc:
             raise CuratedRLError(f"cell {c.name} (schedule {schedule['name']}): {exc}") from None
         data_hash, _, evaluation = hashes[c.dataset]
-        expected[c] = resolved_config(c.algo, cfg, data_hash, threads, commit, evaluation)
+        expected[c] = resolved_config(c.algo, cfg, data_hash, threads, commit, evaluation,
+                                      c.variant)
         cfgs[c] = cfg
         defaults[c] = {**resolved_config(c.algo, cls(seed=c.seed, dataset=c.dataset), None,
                                          threads, commit),

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from curatedrl.algos import ALGOS, config_from_dict
+from curatedrl.algos.variants import check_variant
 from curatedrl.run.records.checkpoint import RESUME_FILE, restoring, set_rng_state
 from curatedrl.run.safety.determinism import deterministic_mode, nonfinite
 from curatedrl.run.safety.lock import DirLock, check_output_dir
@@ -38,21 +39,26 @@ def resolve_algo(name: str):
     return ALGOS[name]
 
 
-def default_run_dir(algo: str, dataset: str, seed: int, root: Path = Path("runs")) -> Path:
+def default_run_dir(algo: str, dataset: str, seed: int, root: Path = Path("runs"),
+                    variant: str | None = None) -> Path:
     """``runs/<source>/<algo>/<dataset slug>/seed<N>``: the data source (``ids.dataset_source``:
     curatedrl, d4rl, minari) first, so a D4RL file and the project's dataset of the same slug
-    never share a run directory; the slug is that of the sweep's cells and results."""
-    return root / dataset_source(dataset) / algo / dataset_slug(dataset) / f"seed{seed}"
+    never share a run directory; the slug is that of the sweep's cells and results. A variant
+    (``algos/variants.py``) has a folder of its own before the seed's."""
+    parent = root / dataset_source(dataset) / algo / dataset_slug(dataset)
+    return (parent / variant if variant else parent) / f"seed{seed}"
 
 
 def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | None = None,
           out: Path | None = None, use_wandb: bool = False, wandb_group: str | None = None,
-          progress: bool = True, allow_thread_change: bool = False, env: str | None = None
-          ) -> dict[str, Any]:
+          progress: bool = True, allow_thread_change: bool = False, env: str | None = None,
+          variant: str | None = None) -> dict[str, Any]:
     """Train ``algo`` on ``dataset``; returns the contents of ``final.json``.
 
     ``env`` names the env family of a D4RL-format file whose name does not say it (recorded in
-    config.yaml). A dataset without reference scores trains and evaluates; its normalised scores
+    config.yaml). ``variant``: the canonical name of the knobs this run's config changes
+    (``algos/variants.py``; checked against the config), recorded in config.yaml and final.json.
+    A dataset without reference scores trains and evaluates; its normalised scores
     are ``null`` in ``final.json``.
 
     Every check of the input (algorithm, config, dataset, env, filter, run directory) runs before
@@ -68,8 +74,11 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
     cls = resolve_algo(algo)
     cfg = config_from_dict(cls.config_cls, {**(overrides or {}), "seed": seed,
                                             "dataset": dataset})
+    if variant is not None:
+        check_variant(variant, cfg)
     check_device(cfg.device)
-    run_dir = Path(out) if out is not None else default_run_dir(algo, dataset, seed)
+    run_dir = Path(out) if out is not None else default_run_dir(algo, dataset, seed,
+                                                                variant=variant)
     check_output_dir(run_dir, "run directory")
     check_data(run_dir, cfg.dataset)
     finished = finished_run(run_dir)
@@ -84,7 +93,7 @@ def train(algo: str, dataset: str, seed: int = 0, overrides: dict[str, Any] | No
     check_batch_fits(cfg.batch_size, agent.batch_rows(view), ds.metadata.obs_dim,
                      ds.metadata.act_dim, cfg.device)
     resolved = resolved_config(algo, cfg, ds.content_hash,
-                               evaluation=evaluation_record(ds.metadata))
+                               evaluation=evaluation_record(ds.metadata), variant=variant)
     if env:
         resolved["env"] = env
     if finished is not None:  # the same command again: its result, nothing trained
@@ -136,7 +145,7 @@ def _run(cls, cfg, ds, agent, view, run_dir: Path, resolved: dict[str, Any],
                 bar.set_postfix(score=f"{row['normalized_mean']:.1f}")
             if step == cfg.steps or (cfg.checkpoint_every and step % cfg.checkpoint_every == 0):
                 rec.checkpoint(step, agent.state_dict(), gen.get_state())
-        rec.evaluate(agent.act, cfg.steps, cfg.final_eval_episodes)
+        rec.evaluate(agent.act, cfg.steps, cfg.final_eval_episodes, phase="final")
     except KeyboardInterrupt:
         raise RunInterrupted(rec.interrupted(step)) from None
     return rec.finish(agent.state_dict())

@@ -30,6 +30,7 @@ import torch
 
 from curatedrl.algos import config_from_dict
 from curatedrl.algos.stacked import stack, stack_problem
+from curatedrl.algos.variants import check_variant
 from curatedrl.run.records.checkpoint import RESUME_FILE, restoring, set_rng_state
 from curatedrl.run.safety.determinism import deterministic_mode
 from curatedrl.run.safety.lock import DirLock, check_output_dir
@@ -46,19 +47,22 @@ from curatedrl.envs import evaluation_record
 from curatedrl.errors import CuratedRLError
 
 
-def seed_run_dirs(algo: str, dataset: str, seeds: Sequence[int], out: Path | None
-                  ) -> list[Path]:
+def seed_run_dirs(algo: str, dataset: str, seeds: Sequence[int], out: Path | None,
+                  variant: str | None = None) -> list[Path]:
     """``<out>/seed<N>`` for every seed (default out: ``runs/<source>/<algo>/<dataset>``, the
     parent of ``train``'s default run directories)."""
-    parent = Path(out) if out is not None else default_run_dir(algo, dataset, 0).parent
+    parent = Path(out) if out is not None else \
+        default_run_dir(algo, dataset, 0, variant=variant).parent
     return [parent / f"seed{s}" for s in seeds]
 
 
 def train_seeds(algo: str, dataset: str, seeds: Sequence[int],
                 overrides: dict[str, Any] | None = None, out: Path | None = None,
                 use_wandb: bool = False, wandb_group: str | None = None, progress: bool = True,
-                allow_thread_change: bool = False) -> list[dict[str, Any]]:
-    """Train ``seeds`` of ``algo`` stacked in this process; each seed's ``final.json``.
+                allow_thread_change: bool = False, variant: str | None = None
+                ) -> list[dict[str, Any]]:
+    """Train ``seeds`` of ``algo`` stacked in this process; each seed's ``final.json``
+    (``variant``: as ``train.train``'s).
 
     Every check (algorithm, stackability, config, dataset, every run directory) runs before
     anything is written; then every run directory is locked for the whole process."""
@@ -68,11 +72,13 @@ def train_seeds(algo: str, dataset: str, seeds: Sequence[int],
         raise CuratedRLError(f"--seeds needs distinct seeds, at least one, got {seeds}")
     cfgs = [config_from_dict(cls.config_cls, {**(overrides or {}), "seed": s,
                                               "dataset": dataset}) for s in seeds]
+    if variant is not None:
+        check_variant(variant, cfgs[0])
     problem = stack_problem(algo, cfgs[0])
     if problem is not None:
         raise CuratedRLError(f"{problem}; train its seeds one per process (--seed N)")
     check_device(cfgs[0].device)
-    dirs = seed_run_dirs(algo, dataset, seeds, out)
+    dirs = seed_run_dirs(algo, dataset, seeds, out, variant)
     for d in dirs:
         check_output_dir(d, "run directory")
         check_data(d, dataset)
@@ -83,8 +89,8 @@ def train_seeds(algo: str, dataset: str, seeds: Sequence[int],
     check_batch_fits(cfgs[0].batch_size, single.batch_rows(single.select(ds)),
                      ds.metadata.obs_dim, ds.metadata.act_dim, cfgs[0].device, len(seeds))
     evaluation = evaluation_record(ds.metadata)
-    resolved = [resolved_config(algo, cfg, ds.content_hash, evaluation=evaluation)
-                for cfg in cfgs]
+    resolved = [resolved_config(algo, cfg, ds.content_hash, evaluation=evaluation,
+                                variant=variant) for cfg in cfgs]
     for d, r in zip(dirs, resolved):
         check_config(d, r, allow_thread_change)
     # Every check has passed: from here on the run directories are written, by this process.
@@ -194,7 +200,7 @@ def _train_stack(algo, cfg, ds, full, records: list[RunRecord], ckpts, progress:
                     rec.checkpoint(step, a.state_dict(), g.get_state())
         singles = agents.export()
         for rec, a in zip(records, singles):
-            rec.evaluate(a.act, cfg.steps, cfg.final_eval_episodes)
+            rec.evaluate(a.act, cfg.steps, cfg.final_eval_episodes, phase="final")
     except KeyboardInterrupt:
         raise RunInterrupted(" | ".join(rec.interrupted(step) for rec in records)) from None
     for rec, a in zip(records, singles):

@@ -1,7 +1,8 @@
 """The metrics and evaluation rows of an unfinished run, kept on disk for resuming.
 
 Each checkpoint appends the rows logged since the previous one to ``rows.jsonl`` (one JSON object
-per line, ``{"metrics": row}`` or ``{"eval": row}``), fsyncs it, and records the file's size in
+per line, ``{"metrics": row}``, ``{"eval": row}`` or ``{"episodes": row}``: one evaluation
+episode), fsyncs it, and records the file's size in
 ``resume.pt``. Resuming reads that many bytes back and cuts the file there, so rows appended by a
 run killed after its journal write but before its checkpoint are dropped (they are computed again).
 Appending costs only the new rows: saving every row in every checkpoint would grow with the run.
@@ -21,7 +22,7 @@ from curatedrl.run.safety.schema import journal_line_problem
 from curatedrl.errors import CuratedRLError
 
 JOURNAL_FILE = "rows.jsonl"
-TABLES = ("metrics", "eval")
+TABLES = ("metrics", "eval", "episodes")
 
 
 class RowJournal:
@@ -37,7 +38,7 @@ class RowJournal:
     def append(self, tables: dict[str, list[dict[str, Any]]]) -> int:
         """Append the rows not yet written, fsync, and return the journal's size in bytes."""
         lines = [json.dumps({name: row}) + "\n" for name in TABLES
-                 for row in tables[name][self.written[name]:]]
+                 for row in tables.get(name, [])[self.written[name]:]]
         try:
             with open(self.path, "a") as f:
                 f.write("".join(lines))
@@ -47,7 +48,7 @@ class RowJournal:
             if disk_full(exc, self.path.parent):
                 raise CuratedRLError(disk_full_message(self.path)) from None
             raise
-        self.written = {name: len(tables[name]) for name in TABLES}
+        self.written = {name: len(tables.get(name, [])) for name in TABLES}
         return self.path.stat().st_size
 
     def restore(self, size: int) -> dict[str, list[dict[str, Any]]]:

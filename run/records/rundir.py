@@ -68,10 +68,12 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return read_yaml_file(path)
 
 
-def write_csv(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    """All rows at once (columns: the union of keys, first-seen order)."""
+def write_csv(path: Path, rows: Iterable[dict[str, Any]],
+              columns: Iterable[str] | None = None) -> None:
+    """All rows at once (columns: ``columns``, else the union of keys, first-seen order).
+    Floats are written as ``repr`` (they read back exactly); None as an empty field."""
     rows = list(rows)
-    columns: list[str] = []
+    columns = list(columns or [])
     for r in rows:
         columns += [k for k in r if k not in columns]
 

@@ -1,7 +1,8 @@
 """The files of one run directory while it trains, shared by the single-seed trainer
 (``train.py``) and the stacked-seed one (``train_stacked.py``): opening the run directory under
-its lock (a failed final.json set aside, config.yaml, the resume checkpoint), the metrics and
-evaluation rows and their journal, evaluation with the seed's own evaluation seed, resume
+its lock (a failed final.json set aside, config.yaml, the resume checkpoint), the metrics,
+evaluation and per-episode rows (``episodes.csv``: every evaluation episode's return) and their
+journal, evaluation with the seed's own evaluation seed, resume
 checkpoints, the W&B mirror, and final.json (finished or failed). One ``RunRecord`` per seed:
 a stacked process keeps N of them, each writing exactly what a single-seed run writes."""
 
@@ -25,6 +26,9 @@ from curatedrl.provenance import hardware
 
 EVAL_SEED = 1_000_000  # evaluation episodes use seeds EVAL_SEED + 1000 * seed + i
 LOG_EVERY = 10
+EPISODES_FILE = "episodes.csv"
+# episodes.csv's columns (results/README.md): one row per evaluation episode
+EPISODE_COLUMNS = ("step", "phase", "episode", "return", "normalized_score", "length")
 
 
 def open_checks(run_dir: Path, resolved: dict[str, Any], allow_thread_change: bool
@@ -63,7 +67,8 @@ class RunRecord:
         self.run_dir, self.resolved, self.cfg, self.meta = Path(run_dir), resolved, cfg, meta
         self.dataset_hash, self.wandb = dataset_hash, wandb_run
         self.journal = RowJournal(self.run_dir / JOURNAL_FILE)
-        self.tables: dict[str, list[dict[str, Any]]] = {"metrics": [], "eval": []}
+        self.tables: dict[str, list[dict[str, Any]]] = {"metrics": [], "eval": [],
+                                                        "episodes": []}
         self.ref_info: dict[str, Any] = {}
         self.first, elapsed = 1, 0.0
         self.resumed_at: list[int] = []
@@ -91,19 +96,36 @@ class RunRecord:
         if self.wandb is not None:
             self.wandb.log({k: v for k, v in row.items() if k != "step"}, step=step)
 
-    def evaluate(self, act: Callable, step: int, episodes: int) -> dict[str, Any]:
-        """Evaluate ``act`` with this seed's evaluation seed; the eval row, also kept."""
+    def evaluate(self, act: Callable, step: int, episodes: int, phase: str = "eval"
+                 ) -> dict[str, Any]:
+        """Evaluate ``act`` with this seed's evaluation seed; the eval row, also kept, and one
+        ``episodes`` row per episode (``phase``: "eval" periodic, "final" the last one)."""
         res = evaluate(act, self.meta, episodes, self.eval_seed, num_envs=min(episodes, 10))
         row = {"step": step, "episodes": episodes, **res.summary(),
                "time_s": round(time.time() - self.start, 2)}
         if self.wandb is not None:
             self.wandb.log({f"eval/{k}": v for k, v in res.summary().items()}, step=step)
         self.tables["eval"].append(row)
+        self.tables["episodes"] += [
+            {"step": step, "phase": phase, "episode": i, "return": float(r),
+             "normalized_score": finite_or_none(float(n)), "length": int(n_steps)}
+            for i, (r, n, n_steps) in enumerate(zip(res.returns, res.normalized, res.lengths))]
         return row
+
+    def write_episodes(self) -> None:
+        """``episodes.csv``, when its rows cover every evaluation in eval.csv (a run resumed from
+        a checkpoint written before episodes were kept lacks the earlier ones: no file then,
+        rather than a partial one)."""
+        rows = self.tables["episodes"]
+        if len(rows) != sum(int(r["episodes"]) for r in self.tables["eval"]):
+            (self.run_dir / EPISODES_FILE).unlink(missing_ok=True)
+            return
+        write_csv(self.run_dir / EPISODES_FILE, rows, EPISODE_COLUMNS)
 
     def summary(self, status: str) -> dict[str, Any]:
         cfg, resolved = self.cfg, self.resolved
         out = {"algo": resolved["algo"], "dataset": resolved["dataset"],
+               **({"variant": resolved["variant"]} if "variant" in resolved else {}),
                **{k: resolved[k] for k in EVAL_KEYS if k in resolved},
                "dataset_hash": self.dataset_hash, "seed": cfg.seed, "status": status,
                "steps": cfg.steps, "git_commit": resolved["git_commit"], "device": cfg.device,
@@ -139,6 +161,7 @@ class RunRecord:
                    f"{self.run_dir / 'final.json'}; {kept}")
         write_csv(self.run_dir / "metrics.csv", self.tables["metrics"])
         write_csv(self.run_dir / "eval.csv", self.tables["eval"])
+        self.write_episodes()
         write_json(self.run_dir / "final.json", {
             **self.summary("failed"), "error": message, "failed_step": step,
             "last_checkpoint_step": self.last_saved})
@@ -153,6 +176,7 @@ class RunRecord:
         rows = self.tables["eval"]
         write_csv(self.run_dir / "metrics.csv", self.tables["metrics"])
         write_csv(self.run_dir / "eval.csv", rows)
+        self.write_episodes()
         last = rows[-1]
         final = {
             **self.summary("finished"),

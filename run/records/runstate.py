@@ -29,22 +29,25 @@ class RunInterrupted(KeyboardInterrupt):
 
 
 # config.yaml beyond the algorithm's config
-RECORD_KEYS = ("algo", "dataset_hash", "git_commit", "threads", *EVAL_KEYS)
+RECORD_KEYS = ("algo", "dataset_hash", "git_commit", "threads", "variant", *EVAL_KEYS)
 DATA_KEYS = ("dataset", "dataset_hash", *EVAL_KEYS)  # what the run trains and is scored on
 
 
 def resolved_config(algo: str, cfg, dataset_hash: str | None, threads: int | None = None,
-                    commit: str | None = None, evaluation: dict[str, Any] | None = None
-                    ) -> dict[str, Any]:
+                    commit: str | None = None, evaluation: dict[str, Any] | None = None,
+                    variant: str | None = None) -> dict[str, Any]:
     """What config.yaml records: the algorithm's full config with the dataset as every machine
     names it (``ids.canonical_name``: a D4RL file by its name, never the folder it was found
     in), the data's content hash, what the scores are measured against (``evaluation``:
     ``envs.evaluation_record``, the evaluation env and the reference returns), the code version
-    and the torch thread count (float reductions, and so results, depend on it)."""
+    and the torch thread count (float reductions, and so results, depend on it); a variant's
+    name (``algos/variants.py``) when the run is one, else no ``variant`` key."""
     resolved = {"algo": algo, "dataset_hash": dataset_hash, "git_commit": commit or git_commit(),
                 "threads": torch.get_num_threads() if threads is None else threads,
                 **(evaluation or {}), **dataclasses.asdict(cfg)}
     resolved["dataset"] = canonical_name(cfg.dataset)
+    if variant is not None:
+        resolved["variant"] = variant
     return yaml.safe_load(yaml.safe_dump(
         {k: list(v) if isinstance(v, tuple) else v for k, v in resolved.items()}))
 
