@@ -138,6 +138,8 @@ def test_every_reproduce_line_of_the_leaderboard_finds_all_its_cells_done(
         would = [ln for ln in out.splitlines() if "would run" in ln]
         assert len(would) == todo and all("earlier generation of its data" in w
                                           for w in would), (line, would[:3])
+        assert not todo or f"({todo} trained on an earlier generation of their data, rerun " \
+            f"on the current bytes)" in out, (line, out[:600])
         rerun += todo
     assert rerun == earlier
 

@@ -186,7 +186,7 @@ def plan(cells, schedule, base, results, skip_exported, expected, hashes, backen
     if todo:
         print("  " + time_estimate(todo, results, table, workers, schedule.get("estimate_from"),
                                    {c: expected[c].get("steps") for c in todo}))
-    for line in replace_warning(todo, results, table, skip_exported):
+    for line in replace_warning(todo, results, table, skip_exported, state):
         print(line)
     if dry_run:
         for c in todo:
@@ -269,8 +269,9 @@ def time_estimate(todo, results, table, workers, estimate_from: str | None = Non
             f"algo x dataset recorded in {source}, on the machine that ran it){rest}")
 
 
-def replace_warning(todo, results, table, skip_exported) -> list[str]:
-    """Lines warning that cells to run will replace results the tree already holds."""
+def replace_warning(todo, results, table, skip_exported, state=None) -> list[str]:
+    """Lines warning that cells to run will replace results the tree already holds (``state``:
+    each cell's (state, why) from ``plan``, to count those on earlier data bytes)."""
     if results is None:
         return []
     held = [c for c in todo if (Path(results) / table / c.name / "final.json").exists()]
@@ -282,5 +283,12 @@ def replace_warning(todo, results, table, skip_exported) -> list[str]:
                 f"in {where} (committed results on a fresh clone); training them again "
                 f"REPLACES those files. Add --skip-exported to keep them and run only the "
                 f"cells the results lack."]
-    return [f"  note: {len(held)} of the cells to run have results in {where} made with another "
-            f"config or other data; their new results will replace those files."]
+    earlier = sum("earlier generation of its data" in (state or {}).get(c, ("", ""))[1]
+                  for c in held)
+    parts = [f"{earlier} trained on an earlier generation of their data, rerun on the "
+             f"current bytes"] if earlier else []
+    other = len(held) - earlier
+    parts += [f"{other} made with another config or other data"] if other else []
+    why = "; ".join(parts)
+    return [f"  note: {len(held)} of the cells to run have results in {where} ({why}); their "
+            f"new results will replace those files (the old ones stay in git history)."]
