@@ -59,7 +59,7 @@ def test_second_writer_of_a_run_directory_is_refused_naming_the_holder(hopper_ra
             "--final-eval-episodes", "1", "--set", "checkpoint_every=20",
             "--set", "level=transition"]  # trained (an episode-level bc would replay stage 1)
     first = subprocess.Popen(cli(*base, "--set", "lr=0.001"), env=ENV, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+                             stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
     try:
         wait_for(lambda: (out / "resume.pt").exists())
         second = subprocess.run(cli(*base, "--set", "lr=0.001"), env=ENV, capture_output=True,
@@ -158,7 +158,10 @@ def test_interrupted_sweep_stops_its_cells_and_keeps_what_finished(hopper_random
 def die_with_parent() -> None:
     """``preexec_fn``: the child gets SIGKILL when pytest dies, however it dies (SIGKILL
     included: then no ``finally`` runs), so a sweep never outlives the test run (its cells
-    stop with it: they get SIGTERM when the sweep dies)."""
+    stop with it: they get SIGTERM when the sweep dies). And it gets SIGINT's default
+    disposition, as a command typed in a terminal does, even when pytest itself runs as a
+    background job (whose shell makes it ignore SIGINT, which a child keeps: test_file_safety)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         import ctypes
 

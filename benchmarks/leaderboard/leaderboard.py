@@ -32,7 +32,8 @@ from curatedrl.benchmarks.leaderboard.results import Run, Skipped, load_results
 from curatedrl.benchmarks.leaderboard.budget import budget_lines, compute_algos, compute_lines, \
     dataset_compute_rows
 from curatedrl.benchmarks.leaderboard.sections import PLOT_DIR, SOURCE, Section, aggregate_rows, \
-    build_sections, claim_text, data_lines, dataset_claim_rows, env_groups, group_average, \
+    build_sections, data_lines, env_groups, group_average
+from curatedrl.benchmarks.leaderboard.claims import claim_text, dataset_claim_rows, \
     improvement_rows
 from curatedrl.benchmarks.leaderboard.stats import BOOTSTRAP_REPS, mean_std
 from curatedrl.benchmarks.leaderboard.views import build_views

@@ -13,7 +13,9 @@ from curatedrl.benchmarks.leaderboard.escaping import html_text as escape, safe_
 from curatedrl.benchmarks.leaderboard.reproduce import RERUN_DATA
 from curatedrl.benchmarks.leaderboard.budget import compute_algos, dataset_compute_rows
 from curatedrl.benchmarks.leaderboard.sections import Section, aggregate_rows, env_groups, \
-    claim_text, dataset_claim_rows, group_average, improvement_rows
+    group_average
+from curatedrl.benchmarks.leaderboard.claims import claim_text, dataset_claim_rows, \
+    improvement_rows
 from curatedrl.benchmarks.leaderboard.stats import BOOTSTRAP_REPS, mean_std
 
 
