@@ -103,7 +103,7 @@ def test_killed_sweep_restarted_runs_only_unfinished_cells(hopper_random_id, tmp
     assert f"{len(done)} already finished, {3 - len(done)} to run" in out.stdout
     assert len(list(results.glob("*/*/*/*/seed*/final.json"))) == 3
     assert all(p.read_bytes() == b for p, b in before.items()), "a finished cell was rerun"
-    again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=180)
     assert "3 already finished, 0 to run" in again.stdout
 
 
