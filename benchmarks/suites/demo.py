@@ -62,7 +62,7 @@ def conclusion(last: dict[str, float | None], dataset: str) -> str:
         return "-" if value is None else f"{value:.1f}"
 
     lines = ["What to conclude (one seed at a reduced budget: a smoke test of the method, not "
-             "evidence; LEADERBOARD.md has the 5-seed comparisons):"]
+             "evidence; LEADERBOARD.md has the multi-seed comparisons):"]
     if "medium-replay" in dataset:
         lines.append(f"- bc ({shown('bc')}): near 0 is expected on medium-replay at this "
                      f"budget: it imitates every episode, most of them from early, poor "
@@ -73,5 +73,6 @@ def conclusion(last: dict[str, float | None], dataset: str) -> str:
     if "iw_bc" in last and "filtered_bc" in last:
         lines.append(f"- iw_bc ({shown('iw_bc')}): expected about level with filtered_bc here; "
                      f"a few points either way is seed noise at one seed and 50 evaluation "
-                     f"episodes (on the leaderboard iw-BC never separated below filtered BC).")
+                     f"episodes (in the 225-run paper-sampled sweep, results/README.md, iw-BC "
+                     f"never separated below filtered BC).")
     return "\n".join(lines)
