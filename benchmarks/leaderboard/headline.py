@@ -88,7 +88,10 @@ CAVEAT = ("Budgets differ: each algorithm is shown at the largest budget it has 
           "its published steps, then the most compute), named under it; rows are not equal "
           "budgets. Last normalised score, mean ± std over seeds (seeds in brackets); the "
           "average is over the datasets' means and needs every dataset shown. Core-hours as in "
-          "“Score against compute” below.")
+          "“Score against compute” below. This table reads no claim: a sweep still running "
+          "shows the seeds it has finished, and each claim is read in its section, by the "
+          "paired rule (the decisive experiment's only when all its runs are in, "
+          "docs/decisive.md).")
 
 
 def headline_markdown(sections, view: ComputeView) -> list[str]:
