@@ -144,6 +144,22 @@ def test_every_reproduce_line_of_the_leaderboard_finds_all_its_cells_done(
     assert rerun == earlier
 
 
+def test_a_cell_with_fewer_seeds_gets_its_own_reproduce_line():
+    """A sweep under way: filtered BC has seeds 0-3 on one dataset and 0-1 on another; one line
+    with SEEDS=4 would ask for the two missing seeds as if the results held them."""
+    from types import SimpleNamespace
+
+    from curatedrl.benchmarks.leaderboard.reproduce import run_groups
+
+    a, b = "curatedrl/hopper/medium-replay-v0", "curatedrl/walker2d/medium-replay-v0"
+    runs = [SimpleNamespace(algo=algo, dataset=d, final={"seed": s})
+            for algo, d, seeds in [("filtered_bc", a, 4), ("filtered_bc", b, 2), ("iw_bc", a, 2),
+                                   ("iw_bc", b, 2)]
+            for s in range(seeds)]
+    assert run_groups(runs, [a, b]) == [(["filtered_bc"], [a], 4), (["filtered_bc"], [b], 2),
+                                        (["iw_bc"], [a, b], 2)]
+
+
 def test_k32_line_names_exactly_its_twenty_cells(tmp_path, monkeypatch, capsys):
     from curatedrl.benchmarks.leaderboard.sections import build_sections
 

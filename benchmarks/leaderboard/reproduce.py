@@ -31,19 +31,23 @@ def _seed_count(seeds: set[int]) -> int:
 
 
 def run_groups(runs: list, order: list[str] = ()) -> list[tuple[list[str], list[str], int]]:
-    """(algos, datasets, seed count) groups covering ``runs``: algorithms that ran on the same
-    datasets with the same seeds 0..N-1 share one sweep, in registry order (datasets in
-    ``order``, then the others by name)."""
+    """(algos, datasets, seed count) groups covering ``runs``: the datasets where an algorithm
+    has seeds 0..N-1 (N from its highest seed there) share one sweep with every algorithm that
+    has the same N on the same datasets, in registry order (datasets in ``order``, then the
+    others by name). A cell with fewer seeds than another of its algorithm gets its own line,
+    so no line asks for seeds the results lack beyond the gaps below their highest seed."""
     seeds: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for r in runs:
         seeds[r.algo][r.dataset].add(int(r.final["seed"]))
     groups: dict[tuple[tuple[str, ...], int], list[str]] = {}
     for algo in [a for a in ALGOS if a in seeds] + sorted(set(seeds) - set(ALGOS)):
         by = seeds[algo]
-        datasets = tuple(d for d in [*order, *sorted(by)] if d in by)
-        datasets = tuple(dict.fromkeys(datasets))
-        n = max(_seed_count(s) for s in by.values())
-        groups.setdefault((datasets, n), []).append(algo)
+        datasets = tuple(dict.fromkeys(d for d in [*order, *sorted(by)] if d in by))
+        per_count: dict[int, list[str]] = defaultdict(list)
+        for d in datasets:
+            per_count[_seed_count(by[d])].append(d)
+        for n in sorted(per_count, reverse=True):
+            groups.setdefault((tuple(per_count[n]), n), []).append(algo)
     return [(algos, list(datasets), n) for (datasets, n), algos in groups.items()]
 
 
