@@ -13,7 +13,8 @@ import pytest
 
 from curatedrl.benchmarks.leaderboard.bandit import tuning_curve, ucb_selections
 from curatedrl.benchmarks.leaderboard.cost import pre_training_seconds, run_costs
-from curatedrl.benchmarks.leaderboard.episodes import COLUMNS, read_final_scores
+from curatedrl.benchmarks.leaderboard.episodes import read_final_scores
+from curatedrl.run.records.runrecord import EPISODE_COLUMNS as COLUMNS
 from curatedrl.benchmarks.leaderboard.leaderboard import build
 from curatedrl.benchmarks.leaderboard.results import load_runs
 from curatedrl.run.records.rundir import ResultsFileWarning, write_csv

@@ -24,7 +24,8 @@ from curatedrl.algos import ALGOS
 from curatedrl.benchmarks.leaderboard.cost import RunCost, hardware_key, run_costs
 from curatedrl.benchmarks.leaderboard.escaping import html_text, md_text
 from curatedrl.benchmarks.leaderboard.results import Run
-from curatedrl.benchmarks.leaderboard.view_tables import figures_html, html_table, md_table
+from curatedrl.benchmarks.leaderboard.site_figures import figures_html
+from curatedrl.benchmarks.leaderboard.view_tables import html_table, md_table
 
 UNIT = "core-hours per run"
 

@@ -123,9 +123,6 @@ def load_episodes(run_dir: Path) -> list[dict[str, Any]] | None:
     return rows
 
 
-COLUMNS = EPISODE_COLUMNS
-
-
 def read_final_scores(run_dir: Path) -> tuple[Any, str | None]:
     """(normalised scores of the final evaluation's episodes as an array, None); (None, None)
     without an episodes.csv; (None, the problem) when it cannot be used (the tuning view's

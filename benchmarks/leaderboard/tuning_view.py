@@ -20,7 +20,8 @@ from curatedrl.benchmarks.leaderboard.bandit import MAX_PULLS, SUBSAMPLE, TRIALS
     TuningCurve, tuning_curve
 from curatedrl.benchmarks.leaderboard.episodes import episode_scores
 from curatedrl.benchmarks.leaderboard.escaping import html_text, md_code, md_text
-from curatedrl.benchmarks.leaderboard.view_tables import figures_html, html_table, md_table
+from curatedrl.benchmarks.leaderboard.site_figures import figures_html
+from curatedrl.benchmarks.leaderboard.view_tables import html_table, md_table
 from curatedrl.datasets.ids import dataset_slug
 
 TABLE_PULLS = (1, 10, 100)
@@ -36,11 +37,6 @@ class TuningView:
     plots: list[tuple[str, Path]] = field(default_factory=list)
 
 
-def _variant(run) -> str:
-    value = run.final.get("variant")
-    return value if isinstance(value, str) else ""
-
-
 def build_tuning_view(sec, plot_dir: Path, draw: bool = True) -> TuningView:
     """The section's tuning-budget curves (and, if ``draw``, its plots)."""
     from curatedrl.benchmarks.leaderboard.tuning_plots import write_tuning_plots
@@ -52,7 +48,7 @@ def build_tuning_view(sec, plot_dir: Path, draw: bool = True) -> TuningView:
     datasets = [*sec.datasets, *sorted({r.dataset for r, _ in covered} - set(sec.datasets))]
     for d in datasets:
         for algo in algos:
-            arms = sorted(((_variant(r), int(r.final["seed"])), s) for r, s in covered
+            arms = sorted(((r.variant or "", int(r.final["seed"])), s) for r, s in covered
                           if r.algo == algo and r.dataset == d)
             if arms:
                 view.curves[(algo, d)] = tuning_curve([s for _, s in arms])

@@ -31,11 +31,3 @@ def html_table(table_id: str, headers: list[tuple[str, str]],
     out += ["<tr>" + "".join(f'<td data-sort="{html_text(k)}">{v}</td>' for k, v in row) +
             "</tr>" for row in rows]
     return out + ["</tbody></table></div>"]
-
-
-def figures_html(plots, alt_suffix: str) -> list[str]:
-    """``<figure>`` of each (title, path) plot, linked to its full-resolution PNG
-    (``site_figures``; the page sits beside them)."""
-    from curatedrl.benchmarks.leaderboard.site_figures import figures_html as linked
-
-    return linked(plots, alt_suffix)
