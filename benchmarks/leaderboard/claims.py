@@ -4,7 +4,7 @@ the rows and texts the pages show for them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection
 
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.benchmarks.leaderboard.paired import TOO_FEW, VERDICTS, Reading, \
@@ -48,12 +48,16 @@ def reading_summary(readings: list[Reading]) -> str:
         if parts else "—"
 
 
-def improvement_rows(seeds: dict[str, dict[str, dict[int, float]]]) -> list[dict[str, Any]]:
-    """Per comparison (X, Y, tier): the datasets read (at least 3 pairs), the pairs per dataset,
-    how the paired rule reads them (``reading_summary``), and, descriptive only, P(X > Y) over
-    the datasets where both have the most seeds with its bootstrap CI (None without them)."""
+def improvement_rows(seeds: dict[str, dict[str, dict[int, float]]],
+                     algos: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Per comparison (X, Y, tier), or per one whose X and Y are both of ``algos``: the datasets
+    read (at least 3 pairs), the pairs per dataset, how the paired rule reads them
+    (``reading_summary``), and, descriptive only, P(X > Y) over the datasets where both have the
+    most seeds with its bootstrap CI (None without them)."""
     rows = []
     for x, y, tier in COMPARISONS:
+        if algos is not None and not (x in algos and y in algos):
+            continue
         name = f"{x} vs {y}" + (f" ({tier})" if tier else "")
         mine = [r for d, r in claim_readings(seeds, x, y).items()
                 if tier is None or _tier(d) == tier]

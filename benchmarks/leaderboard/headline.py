@@ -6,7 +6,9 @@ fraction of its published steps (``compute_view.published_steps``), then the mos
 run (``cost.py``). Under its name: that schedule, the fraction of the published steps and the
 core-hours per run. One column per dataset with runs of any algorithm (no empty column) and the
 average over them (needs every one of them: ``— (k/n)`` otherwise); last normalised score, mean
-± std over seeds, as the section tables show it.
+± std over seeds, as the section tables show it. One line under it names the registry's
+algorithms without an averaged run on the curatedrl data in any section (``missing_text``), so
+none disappears silently.
 """
 
 from __future__ import annotations
@@ -94,16 +96,28 @@ CAVEAT = ("Budgets differ: each algorithm is shown at the largest budget it has 
           "docs/decisive.md).")
 
 
+def missing_text(rows: list[HeadlineRow]) -> str | None:
+    """The line under the table naming the registry's algorithms without a row (no averaged run
+    on the curatedrl data in any section); None when every one has a row. Plain text."""
+    missing = [a for a in ALGOS if a not in {r.algo for r in rows}]
+    if not missing:
+        return None
+    return (f"No run on the current data yet: {', '.join(missing)} (no averaged run on the "
+            f"curatedrl data in any section; runs on other dataset bytes are listed apart in "
+            f"their sections).")
+
+
 def headline_markdown(sections, view: ComputeView) -> list[str]:
     datasets, rows = headline_rows(sections, view)
     if not rows:
         return []
+    missing = missing_text(rows)
     body = [[f"**{md_text(r.algo)}** ({md_text(budget_text(r))})"] +
             [score_text(r.scores.get(d, [])) for d in datasets] + [_average(r, datasets)[1]]
             for r in rows]
     return ["## Headline", "", CAVEAT, "",
             *md_table(["algorithm (budget)"] + [md_text(dataset_slug(d)) for d in datasets] +
-                      ["average"], body), ""]
+                      ["average"], body), "", *([md_text(missing), ""] if missing else [])]
 
 
 def headline_html(sections, view: ComputeView) -> list[str]:
@@ -121,7 +135,9 @@ def headline_html(sections, view: ComputeView) -> list[str]:
         value, text = _average(r, datasets)
         cells.append(("" if value is None else f"{value:.6f}", html_text(text)))
         body.append(cells)
+    missing = missing_text(rows)
     return ['<section id="headline">', "<h2>Headline</h2>", f"<p>{html_text(CAVEAT)}</p>",
             *html_table("headline-table", [("algorithm (budget)", "text")] +
                         [(dataset_slug(d), "num") for d in datasets] + [("average", "num")],
-                        body), "</section>"]
+                        body), f"<p>{html_text(missing)}</p>" if missing else "",
+            "</section>"]

@@ -22,10 +22,14 @@ def corl() -> dict[str, Any]:
     return read_yaml(CORL_FILE)
 
 
-def rows(last: dict[str, dict[str, list[float]]], datasets: list[str]
+def rows(last: dict[str, dict[str, list[float]]], datasets: list[str],
+         algos: list[str] | None = None
          ) -> tuple[dict[str, Any], list[tuple[str, list[tuple[str, str, str]]]]]:
-    """(the published file, [(dataset, [(algo, ours, CORL's)])]) for the datasets CORL has."""
+    """(the published file, [(dataset, [(algo, ours, CORL's)])]) for the datasets CORL has, with
+    CORL's columns of ``algos`` (all of them by default) only."""
     pub = corl()
+    if algos is not None:
+        pub = {**pub, "columns": {a: n for a, n in pub["columns"].items() if a in algos}}
     out = []
     for d in datasets:
         theirs = pub["scores"].get(Path(d).name)
@@ -51,10 +55,12 @@ def _header(pub: dict[str, Any]) -> list[str]:
 
 
 def markdown(source: str, last: dict[str, dict[str, list[float]]], datasets: list[str],
-             slug: Any) -> list[str]:
+             slug: Any, algos: list[str] | None = None) -> list[str]:
     if source not in SOURCES_WITH_TABLE:
         return []
-    pub, table = rows(last, datasets)
+    pub, table = rows(last, datasets, algos)
+    if not pub["columns"] or not table:
+        return []
     lines = ["", "### Published CORL scores next to these cells", "",
              f"Each cell: this project's last score (mean ± std, seeds) / CORL's published last "
              f"score (mean ± std). Source: {' '.join(pub['source'].split())} "
@@ -67,10 +73,12 @@ def markdown(source: str, last: dict[str, dict[str, list[float]]], datasets: lis
 
 
 def html(source: str, last: dict[str, dict[str, list[float]]], datasets: list[str],
-         slug: Any) -> list[str]:
+         slug: Any, algos: list[str] | None = None) -> list[str]:
     if source not in SOURCES_WITH_TABLE:
         return []
-    pub, table = rows(last, datasets)
+    pub, table = rows(last, datasets, algos)
+    if not pub["columns"] or not table:
+        return []
     out = ["<h3>Published CORL scores next to these cells</h3>",
            f"<p>Each cell: this project's last score (mean ± std, seeds) / CORL's published last "
            f"score (mean ± std). Source: <a href=\"{escape(pub['url'])}\">"

@@ -140,11 +140,12 @@ def _seeded(runs: list[Run], key: str) -> dict[str, dict[str, dict[int, float]]]
     return by
 
 
-def aggregate_rows(last: dict[str, dict[str, list[float]]]) -> list[dict[str, Any]]:
-    """Per registered algorithm: datasets, seeds per dataset, IQM with its CI and mean (None
-    without results)."""
+def aggregate_rows(last: dict[str, dict[str, list[float]]], algos: list[str] | None = None
+                   ) -> list[dict[str, Any]]:
+    """Per registered algorithm (or per one of ``algos``): datasets, seeds per dataset, IQM with
+    its CI and mean (None without results)."""
     rows = []
-    for algo in ALGOS:
+    for algo in ALGOS if algos is None else algos:
         found = algo_matrix(last.get(algo, {}))
         if found is None:
             rows.append({"algo": algo, "datasets": 0, "seeds": 0, "iqm": None})

@@ -12,10 +12,12 @@ from curatedrl.datasets.ids import dataset_slug
 from curatedrl.benchmarks.leaderboard.escaping import html_text as escape, safe_id
 from curatedrl.benchmarks.leaderboard.reproduce import RERUN_DATA
 from curatedrl.benchmarks.leaderboard.budget import compute_algos, dataset_compute_rows
-from curatedrl.benchmarks.leaderboard.sections import Section, aggregate_rows, env_groups, \
-    group_average
+from curatedrl.benchmarks.leaderboard.sections import Section, aggregate_rows, group_average
 from curatedrl.benchmarks.leaderboard.claims import claim_text, dataset_claim_rows, \
     improvement_rows
+from curatedrl.benchmarks.leaderboard.registered import registered_for, status_text
+from curatedrl.benchmarks.leaderboard.shown import left_out, shown_algos, shown_datasets, \
+    shown_groups
 from curatedrl.benchmarks.leaderboard.stats import BOOTSTRAP_REPS, mean_std
 
 
@@ -42,25 +44,26 @@ def _score_cell(sec: Section, values: list[float], algo: str, dataset: str) -> s
 
 
 def score_table(sec: Section, by: dict, name: str) -> list[str]:
-    algos = list(ALGOS)
+    algos = shown_algos(sec)
     out = [f'<div class="scroll"><table class="sortable scores" id="{sec.slug}-{name}">',
            '<thead><tr><th data-type="text">dataset</th>' +
            "".join(f'<th data-type="num">{escape(a)}</th>' for a in algos) + "</tr></thead>",
            "<tbody>"]
-    for d in sec.datasets:
+    for d in shown_datasets(sec):
         slug = escape(dataset_slug(d))
         out.append(f'<tr><th scope="row" data-sort="{slug}">{slug}</th>' +
                    "".join(_score_cell(sec, by.get(a, {}).get(d, []), a, d) for a in algos) +
                    "</tr>")
-    out.append("</tbody><tfoot>")
-    for label, group in env_groups(sec.datasets):
+    groups = shown_groups(sec)
+    out.append("</tbody><tfoot>" if groups else "</tbody>")
+    for label, group in groups:
         cells = []
         for a in algos:
             value, have = group_average(by.get(a, {}), group)
             cells.append(f"<td>{_num(value)}</td>" if value is not None else
                          f"<td>—&nbsp;<small>({have}/{len(group)})</small></td>")
         out.append(f'<tr><th scope="row">{escape(label)}</th>{"".join(cells)}</tr>')
-    out.append("</tfoot></table></div>")
+    out.append("</tfoot></table></div>" if groups else "</table></div>")
     return out
 
 
@@ -78,7 +81,7 @@ def _table(table_id: str, headers: list[tuple[str, str]], rows: list[list[tuple[
 
 def aggregate_table(sec: Section) -> list[str]:
     rows = []
-    for r in aggregate_rows(sec.last):
+    for r in aggregate_rows(sec.last, shown_algos(sec)):
         have = r["iqm"] is not None
         rows.append([(r["algo"], escape(r["algo"])), (str(r["datasets"]), str(r["datasets"])),
                      (str(r["seeds"]), str(r["seeds"])),
@@ -92,8 +95,12 @@ def aggregate_table(sec: Section) -> list[str]:
 
 
 def improvement_table(sec: Section) -> list[str]:
+    found = improvement_rows(sec.last_seeds, shown_algos(sec))
+    if not found:
+        return ["<p>No comparison of the claims has runs of both its algorithms in this "
+                "section.</p>"]
     rows = []
-    for r in improvement_rows(sec.last_seeds):
+    for r in found:
         have = r["p"] is not None
         rows.append([(r["name"], escape(r["name"])), (str(r["datasets"]), str(r["datasets"])),
                      (r["pairs"], escape(r["pairs"] or "—")),
@@ -167,12 +174,16 @@ def cell_templates(sec: Section) -> list[str]:
 
 def tables_html(sec: Section) -> list[str]:
     """A section's score, aggregate, claim and compute tables (for a section with runs)."""
-    out = ["<h3>Last normalised score</h3>",
-           "<p>Final evaluation, mean ± std over seeds (seeds in brackets). Click a column header "
-           "to sort; click a cell for its runs and the command that reproduces it. Averages are "
-           "over the datasets' means and need every dataset of the group.</p>"]
+    omitted = left_out(sec)
+    out = [f"<p>{escape(omitted)}</p>"] if omitted else []
+    out += ["<h3>Last normalised score</h3>",
+            "<p>Final evaluation, mean ± std over seeds (seeds in brackets). Click a column "
+            "header to sort; click a cell for its runs and the command that reproduces it. "
+            "Averages are over the datasets' means and need every dataset of the group; a "
+            "group's row appears where an algorithm shown has all of its datasets.</p>"]
     out += score_table(sec, sec.last, "last")
-    out += published.html(sec.source, sec.last, sec.datasets, dataset_slug)
+    out += published.html(sec.source, sec.last, shown_datasets(sec), dataset_slug,
+                          shown_algos(sec))
     out += [f'<div class="detail" id="{sec.slug}-last-detail" hidden></div>',
             "<h3>Best normalised score</h3>",
             "<p>Best of the periodic and final evaluations of each run.</p>"]
@@ -183,13 +194,16 @@ def tables_html(sec: Section) -> list[str]:
             "datasets where the algorithm has the most seeds, with a 95% stratified-bootstrap "
             f"interval ({BOOTSTRAP_REPS:,} resamples).</p>"]
     out += aggregate_table(sec)
+    reg = registered_for(sec.schedule, sec.source)
     out += ["<h3>Claims, paired by seed</h3>",
+            f"<p><b>{escape(status_text(reg, sec.last_seeds))}</b></p>" if reg else "",
             "<p>Each comparison X vs Y is read per dataset from the runs of X and Y with the "
             "same seed: a two-sided paired t-test on the differences X − Y, Holm-corrected "
             "across the datasets where that pair is read (family-wise α = 0.05). X higher or Y "
             "higher where the adjusted p is below 0.05, not separated otherwise; fewer than 3 "
-            "pairs: too few seeds. The first four rows are the paper's claims, then iw-BC "
-            "against BC and three baselines. P(X &gt; Y), the probability that a run of X "
+            "pairs: too few seeds. The paper's claims come first, then iw-BC against BC and "
+            "three baselines; a comparison appears where this section has runs of both its "
+            "algorithms. P(X &gt; Y), the probability that a run of X "
             "scores higher than a run of Y on the same dataset averaged over datasets, with its "
             "95% stratified-bootstrap interval, is descriptive: it is not the reading.</p>"]
     out += improvement_table(sec)

@@ -1,0 +1,79 @@
+"""Registered experiments: a schedule whose plan was committed before its first run fixes the
+comparison, the datasets and the paired seeds it is read on. Its section says, before its
+claims, how many of the registered pairs are in, and that the paired reading shown is interim
+until every one of them is; the analysis rule itself is ``paired.py``'s, unchanged.
+
+``REGISTERED`` is data: the decisive experiment of docs/decisive.md (schedule
+``paper-whole-ft``, iw-BC vs filtered BC, seeds 0-9 paired on the three medium-replay
+datasets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from curatedrl.datasets.ids import dataset_slug
+
+
+@dataclass(frozen=True)
+class Registered:
+    schedule: str
+    source: str
+    x: str  # the comparison read: X vs Y, paired by seed
+    y: str
+    datasets: tuple[str, ...]
+    seeds: tuple[int, ...]  # the registered pairs: seed s of X with seed s of Y
+    plan: str  # the document that registers it, relative to the repository root
+
+
+REGISTERED = (
+    Registered("paper-whole-ft", "curatedrl", "iw_bc", "filtered_bc",
+               ("curatedrl/hopper/medium-replay-v0", "curatedrl/halfcheetah/medium-replay-v0",
+                "curatedrl/walker2d/medium-replay-v0"), tuple(range(10)), "docs/decisive.md"),
+)
+
+
+def registered_for(schedule: str, source: str,
+                   registry: tuple[Registered, ...] = REGISTERED) -> Registered | None:
+    """The registered experiment of a (schedule, data source) section, if any."""
+    return next((r for r in registry if (r.schedule, r.source) == (schedule, source)), None)
+
+
+def pairs_in(reg: Registered, seeds: dict[str, dict[str, dict[int, float]]]
+             ) -> list[tuple[str, int]]:
+    """Per registered dataset: how many of its registered seeds have an averaged run of both X
+    and Y (``seeds``: a section's last scores by algorithm, dataset and seed)."""
+    xs, ys = seeds.get(reg.x, {}), seeds.get(reg.y, {})
+    return [(d, sum(s in xs.get(d, {}) and s in ys.get(d, {}) for s in reg.seeds))
+            for d in reg.datasets]
+
+
+def extra_pairs(reg: Registered, seeds: dict[str, dict[str, dict[int, float]]]) -> int:
+    """Pairs of X and Y in the section beyond the registered ones (another seed or dataset):
+    the section's paired reading includes them, the registered verdict does not."""
+    xs, ys = seeds.get(reg.x, {}), seeds.get(reg.y, {})
+    return sum(not (d in reg.datasets and s in reg.seeds)
+               for d in xs for s in xs[d] if s in ys.get(d, {}))
+
+
+def status_text(reg: Registered, seeds: dict[str, dict[str, dict[int, float]]]) -> str:
+    """The line a registered section prints before its claims: the pairs in per dataset, and
+    whether the paired reading of X vs Y shown is interim or the registered verdict. Plain
+    text: the caller escapes it for its format."""
+    counts = pairs_in(reg, seeds)
+    want = len(reg.seeds)
+    total, have = want * len(counts), sum(n for _, n in counts)
+    per = ", ".join(f"{n} of {want} pairs on {dataset_slug(d)}" for d, n in counts)
+    head = (f"Registered experiment ({reg.plan}): {reg.x} vs {reg.y}, seeds "
+            f"{min(reg.seeds)}–{max(reg.seeds)} paired on {len(counts)} datasets; in: {per} "
+            f"({have} of {total}).")
+    extra = extra_pairs(reg, seeds)
+    if extra:
+        return (f"{head} The paired reading of {reg.x} vs {reg.y} below also reads {extra} "
+                f"pairs beyond the registered ones (another seed or dataset): it is not the "
+                f"registered verdict, which {reg.plan} reads from the {total} registered pairs "
+                f"alone.")
+    if have < total:
+        return (f"{head} The paired reading of {reg.x} vs {reg.y} below is interim: the "
+                f"registered verdict ({reg.plan}) is read only when all {total} pairs are in.")
+    return f"{head} All registered pairs are in: the paired reading of {reg.x} vs {reg.y} " \
+        f"below is the registered verdict ({reg.plan})."
