@@ -45,7 +45,7 @@ test-slow: $(STAMP)  ## only the slow, opt-in learning tests
 	$(BIN)/python -m pytest -q -m slow
 
 reliability-doc: $(STAMP)  ## rewrite the bad-input table of docs/reliability.md from its tests
-	CURATEDRL_WRITE_DOCS=1 $(BIN)/python -m pytest -q tests/test_bad_inputs.py
+	CURATEDRL_WRITE_DOCS=1 $(BIN)/python -m pytest -q tests/test_bad_inputs_train.py
 
 lint: $(STAMP)
 	$(BIN)/python -m flake8 .

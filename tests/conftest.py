@@ -1,4 +1,5 @@
-"""Test settings: private Minari store, W&B off, one torch thread, small generated datasets."""
+"""Test settings: private Minari store, W&B off, one torch thread, small generated datasets;
+the repository root and the bad-input workspace the tests share."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ os.environ["MINARI_DATASETS_PATH"] = _STORE
 os.environ["WANDB_MODE"] = "disabled"
 os.environ["CURATEDRL_CACHE"] = os.path.join(_STORE, "cache")
 os.environ.setdefault("MUJOCO_LOG_DIR", _STORE)
+REPO = Path(__file__).resolve().parents[1]  # the repository root
 
 import torch  # noqa: E402
 
@@ -59,3 +62,12 @@ def hopper_random_id() -> str:
     generate_dataset(dataset_id, "Hopper-v5", UniformRandomPolicy.for_env("Hopper-v5", seed=1),
                      40, seed=100, ref_min_score=-20.0, ref_max_score=3000.0)
     return dataset_id
+
+
+@pytest.fixture(scope="session")
+def ws(tmp_path_factory, hopper_random_id) -> dict[str, str]:
+    """The workspace bad input runs in (tests/bad_input_workspace.py: a finished run, an
+    interrupted run, broken data files, a broken Minari store), built once for the session."""
+    from tests.bad_input_workspace import build_workspace
+
+    return build_workspace(tmp_path_factory.mktemp("workspace"), hopper_random_id)

@@ -3,7 +3,7 @@ followed through links, a full disk at start, results exported as one set, tempo
 killed writers removed, the stage-1 cache keyed by thread count, progress output off a
 terminal, and signal handling (Ctrl-C ignored by the parent stays ignored; a sweep wakes for
 SIGTERM; ``main`` puts back the handlers it installed). The bad inputs of ``curatedrl train``
-itself are in test_bad_inputs.py."""
+itself are in test_bad_inputs_train.py."""
 
 from __future__ import annotations
 

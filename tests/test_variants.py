@@ -156,13 +156,17 @@ def test_a_variant_folder_that_disagrees_with_its_final_json_is_skipped(tmp_path
     moved = other.parent / "lr=4e-05,temperature=10" / "seed1"  # its config.yaml has none
     moved.parent.mkdir(exist_ok=True)
     other.rename(moved)
+    # every load warns once per file it skips: the first one's warning comes again
     with pytest.warns(UserWarning, match="it names variant None, its final.json "
-                                         "'lr=4e-05,temperature=10'"):
+                                         "'lr=4e-05,temperature=10'"), \
+            pytest.warns(UserWarning, match="its folders 'lr=1e-05,temperature=10'"):
         runs, skipped = load_results(results)
     assert not runs and len(skipped) == 2
     plain = write_run(results, "bc", 0, 50.0, MR[0], schedule="cpu",
                       final={"variant": "lr=0.001"})  # a variant outside a variant folder
-    with pytest.warns(UserWarning, match="outside a variant folder"):
+    with pytest.warns(UserWarning, match="outside a variant folder"), \
+            pytest.warns(UserWarning, match="it names variant None"), \
+            pytest.warns(UserWarning, match="its folders 'lr=1e-05,temperature=10'"):
         runs, skipped = load_results(results)
     assert not runs and {s.path for s in skipped} >= {plain}
 
