@@ -79,8 +79,10 @@ def add(sub) -> None:
                     "its own `curatedrl train` process. Finished cells are skipped, so a killed "
                     "sweep started again runs only the unfinished ones; failed cells are listed "
                     "at the end and the others go on. Finished cells are copied (final.json, "
-                    "eval.csv, config.yaml, episodes.csv) into the results tree that "
-                    "`curatedrl leaderboard` reads.")
+                    "eval.csv, config.yaml, episodes.csv, and train_metrics.csv: the rows of "
+                    "metrics.csv at the evaluation steps and the last step) into the results "
+                    "tree that `curatedrl leaderboard` reads; a sweep that finds a cell "
+                    "finished copies it again.")
     p.add_argument("--suite", required=True,
                    help="suite from benchmarks/suites/configs/suites.yaml: paper, baselines or all")
     p.add_argument("--seeds", type=seed_spec, default=5, metavar="N|S1,S2,...|A-B",

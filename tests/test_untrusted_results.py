@@ -24,6 +24,7 @@ from curatedrl.run.records.rundir import ResultsFileWarning
 from tests.leaderboard_runs import DS, write_run
 
 TITLE = "curatedrl leaderboard"
+HMR = "curatedrl/hopper/medium-replay-v0"
 
 
 def _payload(where: str) -> str:
@@ -55,13 +56,21 @@ def _markup_tree(root: Path) -> None:
     cfg = {"algo": "bc", **expected_config("bc", DS, 0, load_schedule("cpu"))}
     write_run(root, "bc", 0, 30.0, config={**cfg, "lr": _payload("config")})  # listed: drift
     write_run(root, "bc", 0, 40.0, source=_payload("source"))  # skipped: not a data source
+    key = {"reference_key": _payload("reference_key")}  # compared, never shown
+    for schedule in ("paper-whole-ft", "paper-sampled"):
+        run = write_run(root, "iw_bc", 0, 30.0, dataset=HMR, schedule=schedule, final=key)
+    (run.parents[4] / "paper-whole-ft" / run.relative_to(run.parents[4] / "paper-sampled")
+     / "train_metrics.csv").write_text("step,train/weight_ess\n10,0.5\n")
+    bad = write_run(root, "iw_bc", 1, 30.0, dataset=HMR, schedule="paper-whole-ft")
+    (bad / "train_metrics.csv").write_text(f"step,train/{_payload('metric')}\n10,1\n")
 
 
 def test_markup_in_results_is_shown_as_text_and_never_runs(tmp_path):
     from tests.test_site import _driver
 
     _markup_tree(tmp_path / "r")
-    with pytest.warns(ResultsFileWarning, match="is not a data source"):
+    with pytest.warns(ResultsFileWarning, match="is not a data source"), \
+            pytest.warns(ResultsFileWarning, match="train_metrics.csv.*is not a metric name"):
         text = build(tmp_path / "r", tmp_path / "LB.md", tmp_path / "site", draw=True,
                      site=True)
     page = tmp_path / "site" / "index.html"
@@ -97,6 +106,8 @@ def test_markup_in_results_is_shown_as_text_and_never_runs(tmp_path):
         for where in ("dataset", "schedule", "hardware", "hash", "algo", "config", "source"):
             assert f"onerror=document.title=`{where}`>" in shown, where  # shown as text
         assert "<script>docu" in shown  # the commit, cut to 12 characters
+        assert "1 of 2 runs record it" in shown and "+0.0 (one pair: no interval)" in shown
+        assert "`reference_key`" not in shown + text and "`metric`" not in shown + text
     finally:
         browser.quit()
 
@@ -209,6 +220,20 @@ def test_leaderboard_command_warns_one_line_per_skipped_file(tmp_path, capsys):
                                  for ln in err), err
     for path in (torn, moved, folder):
         assert sum(repr(str(path)) in ln for ln in err) == 1, (path, err)
+
+
+def test_a_bad_training_summary_is_one_warning_line_and_the_run_counts(tmp_path, capsys):
+    _good_runs(tmp_path / "r")
+    summary = write_run(tmp_path / "r", "bc", 2, 11.0) / "train_metrics.csv"
+    summary.write_text("step,train/<img src=x onerror=alert(1)>\n10,1\n")
+    assert main(["leaderboard", "--results", str(tmp_path / "r"), "--out",
+                 str(tmp_path / "LB.md"), "--plots", str(tmp_path / "site")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"curatedrl leaderboard: warning: ignoring the training summary "
+                   f"{str(summary)!r}: column name 'train/<img src=x onerror=alert(1)>' is not "
+                   f"a metric name (letters, digits, _ . - /)"]
+    text = (tmp_path / "LB.md").read_text()
+    assert "| hopper-medium | 11.0 ± 1.0 (3) |" in text and "<img" not in text
 
 
 def test_ids_keep_plain_names_and_never_share_one():

@@ -84,7 +84,8 @@ def schedule_section(sec: Section, results: Path, views=None) -> list[str]:
 
         lines.append(f"Data `{sec.source}`: {' '.join(source_spec(sec.source)['about'].split())}.")
     lines += provenance_lines(runs) + data_lines(sec) + budget_lines(runs) + compute_lines(runs)
-    lines += tables_md(sec) if runs else [
+    descriptive = views.registered_md(sec) if views is not None else []
+    lines += tables_md(sec, descriptive) if runs else [
         "", "No run of this section is averaged: its tables appear when runs on the current "
         "data bytes are in (the runs listed apart below; the reproduce command reruns them)."]
     if sec.excluded:

@@ -104,8 +104,9 @@ def registered_lines(sec: Section) -> list[str]:
     return [] if reg is None else [f"**{md_text(status_text(reg, sec.last_seeds))}**", ""]
 
 
-def tables_md(sec: Section) -> list[str]:
-    """A section's score, aggregate, claim and compute tables (for a section with runs)."""
+def tables_md(sec: Section, descriptive: list[str] = ()) -> list[str]:
+    """A section's score, aggregate, claim and compute tables (for a section with runs);
+    ``descriptive``: lines after the claims (a registered experiment's descriptive figures)."""
     runs, datasets, last, best = sec.runs, sec.datasets, sec.last, sec.best
     omitted = left_out(sec)
     lines: list[str] = ["", md_text(omitted)] if omitted else []
@@ -146,6 +147,7 @@ def tables_md(sec: Section) -> list[str]:
               "bootstrap interval, is descriptive: it is not the reading.", ""]
     lines += improvement_table(sec)
     lines += dataset_claim_table(sec.last_seeds, datasets)
+    lines += list(descriptive)
     lines += ["", "### Compute per dataset", "",
               "Run wall time as each run recorded it (final.json), summed per dataset and "
               "averaged per run of each algorithm; a stacked process counts once, shared among "

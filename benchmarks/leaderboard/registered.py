@@ -5,7 +5,8 @@ until every one of them is; the analysis rule itself is ``paired.py``'s, unchang
 
 ``REGISTERED`` is data: the decisive experiment of docs/decisive.md (schedule
 ``paper-whole-ft``, iw-BC vs filtered BC, seeds 0-9 paired on the three medium-replay
-datasets)."""
+datasets), with the descriptive figures its plan lists beside the test (``registered_view.py``:
+iw-BC's weight ESS, and what k = 8 changes against ``paper-sampled`` on the same π_ref)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,19 @@ class Registered:
     datasets: tuple[str, ...]
     seeds: tuple[int, ...]  # the registered pairs: seed s of X with seed s of Y
     plan: str  # the document that registers it, relative to the repository root
+    # descriptive only, beside the test: the algorithms whose importance-weight ESS is shown,
+    # and a schedule whose runs on the same π_ref (final.json reference_key) are compared with
+    # these, under a label saying what differs
+    weights_of: tuple[str, ...] = ()
+    compare_schedule: str | None = None
+    compare_label: str = ""
 
 
 REGISTERED = (
     Registered("paper-whole-ft", "curatedrl", "iw_bc", "filtered_bc",
                ("curatedrl/hopper/medium-replay-v0", "curatedrl/halfcheetah/medium-replay-v0",
-                "curatedrl/walker2d/medium-replay-v0"), tuple(range(10)), "docs/decisive.md"),
+                "curatedrl/walker2d/medium-replay-v0"), tuple(range(10)), "docs/decisive.md",
+               weights_of=("iw_bc",), compare_schedule="paper-sampled", compare_label="k = 8"),
 )
 
 

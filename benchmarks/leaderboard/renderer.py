@@ -18,7 +18,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RENDERER = ("site*.py", "plot*.py", "listing.py", "escaping.py", "site.css", "site.js",
             "headline.py", "views.py", "view_tables.py", "compute_view.py", "compute_plots.py",
-            "tuning_view.py", "tuning_plots.py", "shown.py", "registered.py")
+            "tuning_view.py", "tuning_plots.py", "shown.py", "registered.py",
+            "registered_view.py")
 RECORD = HERE.parents[1] / "docs" / "leaderboard" / "screenshots.json"
 REMAKE = "run `make site-screenshots` (needs chromium and chromium-driver) and commit " \
     "docs/leaderboard/screenshot-*.png and screenshots.json"

@@ -1,10 +1,10 @@
 """The committed results tree: ``results/<schedule>/<source>/<algo>/<dataset>/seed<N>/final.json``
 (a hyperparameter variant: ``.../<dataset>/<variant>/seed<N>/``, ``algos/variants.py``)
-(+ ``eval.csv``, ``config.yaml``, and ``episodes.csv`` where the run kept it: ``episodes.py``;
-``<source>`` is the data source: curatedrl, d4rl, minari, so
-sources never mix), read defensively and checked against ``schema.py``: a corrupt,
-partial or ill-typed file (a score that is a string, a bool, null or NaN) is skipped with one
-warning that names it and the field, never a crash and never averaged.
+(+ ``eval.csv``, ``config.yaml``, and ``episodes.csv`` and ``train_metrics.csv`` where the
+run has them: ``episodes.py``, ``train_metrics.py``; ``<source>`` is the data source:
+curatedrl, d4rl, minari, so sources never mix), read defensively and checked against
+``schema.py``: a corrupt, partial or ill-typed file (a score that is a string, a bool, null or
+NaN) is skipped with one warning that names it and the field, never a crash and never averaged.
 
 Results come from pull requests, so every file is untrusted data. A run is also skipped, with
 one warning and one line in the pages (``load_results``), when its final.json names another cell
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from curatedrl.benchmarks.leaderboard.episodes import episodes_path
+from curatedrl.benchmarks.leaderboard.train_metrics import Rows, load_train_metrics
 from curatedrl.datasets.ids import canonical_name
 from curatedrl.errors import CuratedRLError
 from curatedrl.run.records.rundir import ResultsFileWarning, read_csv, read_json_object, read_yaml
@@ -40,6 +41,8 @@ class Run:
     episodes: Path | None = None  # its episodes.csv (None: results made before it was kept);
     # read and checked with ``episodes.load_episodes(run.path)``
     variant: str | None = None  # a variant's name (final.json's ``variant``); None: default
+    train_metrics: Rows | None = None  # its train_metrics.csv's rows, checked (None: results
+    # made before it was exported, or an unusable file, ignored with a warning)
 
     @property
     def algo(self) -> str:
@@ -194,7 +197,7 @@ def _read_run(path: Path, variant: str | None = None) -> tuple[Run | None, str |
         return None, problem, path.parent / "config.yaml"
     return Run(path.parts[top], final, _read_curve(path.parent / "eval.csv"), source=source,
                path=path.parent, config=config, episodes=episodes_path(path.parent),
-               variant=variant), None, path
+               variant=variant, train_metrics=load_train_metrics(path.parent)), None, path
 
 
 def load_results(root: Path = Path("results")) -> tuple[list[Run], list[Skipped]]:

@@ -56,7 +56,8 @@ def section_html(sec: Section, results: Path, views=None) -> list[str]:
            *[f"<p>{html_code_spans(line[2:])}.</p>"
              for line in data_lines(sec) + budget_lines(sec.runs) + compute_lines(sec.runs)],
            data_about(sec.source)]
-    out += tables_html(sec) if sec.runs else [
+    out += tables_html(sec, views.registered_html(sec) if views is not None else []) \
+        if sec.runs else [
         "<p>No run of this section is averaged: its tables appear when runs on the current data "
         "bytes are in (the runs listed apart below, and the reproduce command in "
         "LEADERBOARD.md).</p>"]

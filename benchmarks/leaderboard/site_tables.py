@@ -172,8 +172,9 @@ def cell_templates(sec: Section) -> list[str]:
     return out
 
 
-def tables_html(sec: Section) -> list[str]:
-    """A section's score, aggregate, claim and compute tables (for a section with runs)."""
+def tables_html(sec: Section, descriptive: list[str] = ()) -> list[str]:
+    """A section's score, aggregate, claim and compute tables (for a section with runs);
+    ``descriptive``: HTML after the claims (a registered experiment's descriptive figures)."""
     omitted = left_out(sec)
     out = [f"<p>{escape(omitted)}</p>"] if omitted else []
     out += ["<h3>Last normalised score</h3>",
@@ -208,6 +209,7 @@ def tables_html(sec: Section) -> list[str]:
             "95% stratified-bootstrap interval, is descriptive: it is not the reading.</p>"]
     out += improvement_table(sec)
     out += dataset_claim_table(sec)
+    out += list(descriptive)
     out += ["<h3>Compute per dataset</h3>",
             "<p>Run wall time as each run recorded it, summed per dataset and averaged per run "
             "of each algorithm; a stacked process counts once, shared among its seeds.</p>"]

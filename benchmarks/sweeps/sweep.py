@@ -18,8 +18,11 @@ stops the running cells (each keeps its last checkpoint), starts no more, export
 and says how to resume; cells also stop if the sweep is killed outright (``children.py``).
 Failed cells are reported at the end (with the last lines of their log) while the others go on.
 Finished cells are exported to ``<results>/<schedule>/<source>/<algo>/<dataset>/seed<N>/``
-(final.json, eval.csv, config.yaml, and episodes.csv: every evaluation episode's return): the
-small files the leaderboard is built from.
+(final.json, eval.csv, config.yaml, episodes.csv: every evaluation episode's return, and
+train_metrics.csv: metrics.csv's rows at the evaluation steps and the last step,
+``run/records/train_summary.py``): the small files the leaderboard is built from. A finished
+cell is exported again by every sweep that finds it finished, so a sweep from a later checkout
+adds the files an earlier version did not export.
 
 Backends (``launch.py``): ``local`` runs ``--workers`` cells at a time in subprocesses and needs
 no Ray; ``ray`` runs the same cells as Ray tasks (one CPU each, plus a GPU fraction when the
@@ -47,6 +50,7 @@ from curatedrl.datasets.ids import dataset_slug
 from curatedrl.run.safety.lock import DirLock, check_output_dir, is_locked
 from curatedrl.fileio import atomic_write_dir, remove_stale_temporaries
 from curatedrl.run.records.runstate import resolved_config
+from curatedrl.run.records.train_summary import TRAIN_METRICS_FILE, train_summary
 from curatedrl.run.loop.train import resolve_algo
 from curatedrl.errors import CuratedRLError
 from curatedrl.provenance import git_commit
@@ -56,6 +60,7 @@ PASS_ENV = ("MINARI_DATASETS_PATH", "CURATEDRL_CACHE", "WANDB_MODE", "WANDB_DIR"
             "WANDB_PROJECT", "WANDB_API_KEY", "PYTHONPATH")
 RESULT_FILES = ("config.yaml", "eval.csv", "final.json")  # final.json last: it marks complete
 OPTIONAL_FILES = ("episodes.csv",)  # exported when the run has it (runs since it was added)
+DERIVED_FILES = (TRAIN_METRICS_FILE,)  # made from the run's files at export, when it has them
 SWEEP_LOCK = ".sweep.lock"
 
 
@@ -115,7 +120,10 @@ def export(run_dir: Path, dest: Path, schedule_name: str | None = None) -> None:
         check_export(run_dir, schedule_name)
     files = {name: (run_dir / name).read_bytes() for name in OPTIONAL_FILES
              if (run_dir / name).exists()}
-    for name in OPTIONAL_FILES:  # a run without it replaces one that had it: no stale file
+    summary = train_summary(run_dir)  # a few rows of metrics.csv (the whole file is MBs)
+    if summary is not None:
+        files[TRAIN_METRICS_FILE] = summary
+    for name in OPTIONAL_FILES + DERIVED_FILES:  # a run without it replaces one that had it
         if name not in files:
             (dest / name).unlink(missing_ok=True)
     atomic_write_dir(dest, {**files, **{name: (run_dir / name).read_bytes()
