@@ -67,12 +67,23 @@ def test_a_run_whose_last_row_has_no_ess_does_not_record_it():
     assert run_ess(None) is None
 
 
+STAGE_ONE = {"ref_steps": 10000, "ref_batch_size": 128, "ref_lr": 1e-3, "device": "cpu",
+             "threads": 1}
+WHOLE_CONFIG = {**STAGE_ONE, "ref_steps_per_episode": 8, "steps_per_episode": 0}
+K8_CONFIG = {**STAGE_ONE, "ref_steps_per_episode": None, "steps_per_episode": 8}  # as the
+# schedules record it: paper-sampled's stage 1 takes the fine-tuning's k
+
+
 def _pair(root: Path, algo: str, seed: int, whole: float, k8: float, key: str,
-          k8_key: str | None = None, k8_hash: str | None = None) -> None:
-    write_run(root, algo, seed, whole, dataset=HMR, schedule=WHOLE,
+          k8_stage_one: dict | None = None, k8_hash: str | None = None) -> None:
+    """A whole-episode run and a k = 8 run of one seed; the k = 8 run's reference key is
+    another string (the key format changed between commits), its stage-1 inputs the same
+    unless ``k8_stage_one`` changes them."""
+    write_run(root, algo, seed, whole, dataset=HMR, schedule=WHOLE, config=WHOLE_CONFIG,
               final={"reference_key": key, "reference_cached": True})
     write_run(root, algo, seed, k8, dataset=HMR, schedule=K8, dataset_hash=k8_hash,
-              final={"reference_key": k8_key or key, "reference_cached": True})
+              config={**K8_CONFIG, **(k8_stage_one or {})},
+              final={"reference_key": key + "-later-format", "reference_cached": True})
 
 
 def test_runs_on_the_same_reference_are_paired_and_others_are_counted(tmp_path):
@@ -80,7 +91,8 @@ def test_runs_on_the_same_reference_are_paired_and_others_are_counted(tmp_path):
     for seed, k8 in enumerate((28.0, 30.0, 29.0)):  # whole − k8: 2, 1, 3
         _pair(root, "filtered_bc", seed, 30.0 + seed, k8, f"key{seed}")
     _pair(root, "iw_bc", 0, 35.0, 31.5, "key0")  # +3.5, one pair
-    _pair(root, "iw_bc", 1, 35.0, 20.0, "key1", k8_key="keyX")  # another π_ref: not paired
+    _pair(root, "iw_bc", 1, 35.0, 20.0, "key1",  # another π_ref: not paired
+          k8_stage_one={"threads": 2})
     _pair(root, "iw_bc", 2, 35.0, 20.0, "key2",  # k = 8 run on earlier bytes: not averaged
           k8_hash=earlier_hashes(HMR)[0])
     section, page = _build(root, tmp_path)
@@ -88,7 +100,7 @@ def test_runs_on_the_same_reference_are_paired_and_others_are_counted(tmp_path):
     assert "| hopper-medium-replay | filtered_bc | 3 | +2.0 [-0.5, +4.5] |" in section
     assert "| hopper-medium-replay | iw_bc | 1 | +3.5 (one pair: no interval) |" in section
     note = ("1 run with a paper-sampled run of the same algorithm, dataset and seed is not "
-            "paired: the reference keys differ (another π")
+            "paired: the stage-1 inputs differ (another π")
     assert note in section.replace("\\_", "_") and note in page
     assert "What k = 8 changes: each run here paired" in page and "+2.0 [-0.5, +4.5]" in page
     assert "no pairs yet" not in section
@@ -103,20 +115,26 @@ def test_without_pairs_the_comparison_is_one_line(tmp_path):
             "its section")
     assert line in section.replace("\\_", "_") and line in page
     assert "| dataset | algorithm | pairs |" not in section
-    _pair(root, "filtered_bc", 0, 35.0, 31.5, "key0", k8_key="keyY")
+    _pair(root, "filtered_bc", 0, 35.0, 31.5, "key0", k8_stage_one={"threads": 2})
     section, _ = _build(root, tmp_path)
     assert "none of the 1 averaged paper-sampled runs" in section
     assert "1 run with a paper-sampled run" in section
 
 
-def test_pairing_needs_equal_reference_keys_on_both_sides():
-    def run(seed, score, key):
-        final = {"seed": seed, "normalized_score_last": score}
-        return SimpleNamespace(algo="iw_bc", dataset=HMR, final={
-            **final, **({} if key is None else {"reference_key": key})})
+def test_pairing_needs_equal_stage_one_inputs_on_both_sides():
+    def run(seed, score, key, **config):
+        final = {"seed": seed, "normalized_score_last": score, "dataset_hash": "h"}
+        return SimpleNamespace(algo="iw_bc", dataset=HMR, config={**K8_CONFIG, **config},
+                               final={**final, **({} if key is None else {"reference_key": key})})
 
-    whole = [run(0, 10.0, "a"), run(1, 10.0, None), run(2, 10.0, "c"), run(3, 10.0, ["c"])]
-    k8 = [run(0, 4.0, "a"), run(1, 4.0, None), run(2, 4.0, "other"), run(3, 4.0, ["c"])]
+    whole = [run(0, 10.0, "a"), run(1, 10.0, None), run(2, 10.0, "c"), run(3, 10.0, ["c"]),
+             run(4, 10.0, "e")]
+    k8 = [run(0, 4.0, "a2"), run(1, 4.0, None), run(2, 4.0, "c", steps_per_episode=32),
+          run(3, 4.0, ["c"]), run(4, 4.0, "e", threads=2)]
     out = pair_runs(whole, k8, ("iw_bc",), (HMR,))
-    assert out.unequal == 3 and out.others == 4
+    assert out.unequal == 4 and out.others == 5
     assert [(r.pairs, r.mean) for r in out.rows] == [(1, 6.0)]
+    no_config = SimpleNamespace(algo="iw_bc", dataset=HMR, config=None,
+                                final={"seed": 0, "normalized_score_last": 1.0,
+                                       "reference_key": "a", "dataset_hash": "h"})
+    assert pair_runs([no_config], k8, ("iw_bc",), (HMR,)).rows == []

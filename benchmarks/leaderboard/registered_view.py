@@ -86,8 +86,9 @@ def _compare_about(view: RegisteredView) -> str:
     reg = view.reg
     return (f"What {reg.compare_label} changes: each run here paired with the "
             f"{reg.compare_schedule} run ({reg.compare_label}) of the same algorithm, dataset "
-            f"and seed that fine-tuned the same π_ref (equal final.json reference_key, the "
-            f"stage-1 cache key), both averaged in their sections; the mean difference "
+            f"and seed that fine-tuned the same π_ref (equal stage-1 inputs: data hash, seed "
+            f"and the stage-1 settings of config.yaml, the fields of the stage-1 cache key), "
+            f"both averaged in their sections; the mean difference "
             f"{reg.schedule} − {reg.compare_schedule} of the last normalised score with its 95% "
             f"t-interval and the number of pairs. A measurement: no test, no claim.")
 
@@ -96,7 +97,7 @@ def _unequal(pairing: Pairing, reg: Registered) -> str:
     n = pairing.unequal
     return (f"{n} run{'s' if n != 1 else ''} with a {reg.compare_schedule} run of the same "
             f"algorithm, dataset and seed {'are' if n != 1 else 'is'} not paired: the "
-            f"reference keys differ (another π_ref) or one lacks it.") if n else ""
+            f"stage-1 inputs differ (another π_ref) or one does not record them.") if n else ""
 
 
 def _compare_missing(view: RegisteredView) -> str:
@@ -107,7 +108,7 @@ def _compare_missing(view: RegisteredView) -> str:
                f"section (the runs it lists apart do not count)")
     else:
         why = (f"none of the {pairing.others} averaged {reg.compare_schedule} runs of {algos} "
-               f"on these datasets shares a π_ref (final.json reference_key) with a run here")
+               f"on these datasets shares a π_ref (equal stage-1 inputs) with a run here")
     return (f"What {reg.compare_label} changes ({reg.schedule} − {reg.compare_schedule} on the "
             f"same π_ref): no pairs yet, as {why}. {_unequal(pairing, reg)}").rstrip()
 
