@@ -13,7 +13,7 @@ from curatedrl.datasets.ids import dataset_slug
 from curatedrl.benchmarks.leaderboard.leaderboard import build
 from curatedrl.benchmarks.leaderboard.budget import budget_rows, compute_rows, dataset_compute_rows
 from curatedrl.benchmarks.leaderboard.sections import suite_datasets
-from curatedrl.benchmarks.leaderboard.plots import learning_curves
+from curatedrl.benchmarks.leaderboard.plots import budget_labels, learning_curves
 from curatedrl.benchmarks.leaderboard.results import load_runs
 from curatedrl.benchmarks.leaderboard.stats import full_seed_datasets, iqm_with_ci, \
     probability_of_improvement
@@ -189,3 +189,18 @@ def test_claims_are_read_per_dataset_by_seed_with_holm(tmp_path):
     assert "not separated; sign-flip p" in mixed[1] and mixed[1].endswith("3 pairs")
     assert mixed[2:] == ["—", "—"]  # no bc runs there
     assert _row(text, "iw_bc vs bc")[1:4] == ["0", "—", "too few seeds on 1 of 1"]
+
+
+def test_an_algorithm_outside_the_registry_keeps_its_steps_and_compute_with_an_unknown_budget(
+        tmp_path):
+    write_run(tmp_path, "td3_bc", 0, 10.0, steps=30_000, final={"wall_time_s": 3600.0})
+    write_run(tmp_path, "my_new_algo", 0, 12.0, steps=5_000, final={"wall_time_s": 1800.0})
+    runs = load_runs(tmp_path)
+    assert budget_rows(runs)[-1] == ("my_new_algo", "5,000", "—",
+                                     "published budget unknown: not in the registry")
+    assert compute_rows(runs) == [("td3_bc", 1, 1.0), ("my_new_algo", 1, 0.5)]
+    (_, _, _, minutes), = dataset_compute_rows(runs, [DS])
+    assert minutes == {"td3_bc": 60.0, "my_new_algo": 30.0}
+    labels = budget_labels(runs)
+    assert labels["my_new_algo"] == "my_new_algo\n5,000 steps (published budget unknown)"
+    assert labels["td3_bc"] == "td3_bc\n30,000 steps (3.0% of published)"

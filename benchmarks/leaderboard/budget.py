@@ -19,16 +19,17 @@ def budget_rows(runs: list[Run]) -> list[tuple[str, str, str, str]]:
     """Per algorithm with runs: (algo, gradient steps trained, its published budget, fraction).
     The published budget is the algorithm's default config (the recipe: the `paper` schedule);
     two-stage algorithms add their stage 1 (``ref_steps``), read from each run's config.yaml, and
-    a BC-family gradient on k sampled steps per episode says so (a cheaper step)."""
+    a BC-family gradient on k sampled steps per episode says so (a cheaper step). An algorithm
+    outside the registry (results contributed without its code) has no published budget here:
+    its steps are shown, its budget and fraction as unknown (``UNKNOWN``)."""
     from curatedrl.run.records.rundir import read_yaml
 
     rows = []
-    for algo, cls in ALGOS.items():
+    for algo in algos_with_runs(runs):
         mine = [r for r in runs if r.algo == algo]
-        if not mine:
-            continue
-        default = cls.config_cls()
-        pub = (default.steps, getattr(default, "ref_steps", 0))
+        cls = ALGOS.get(algo)
+        default = cls.config_cls() if cls is not None else None
+        pub = (default.steps, getattr(default, "ref_steps", 0)) if default else None
         trained = set()
         for r in mine:
             cfg = read_yaml(r.path / "config.yaml") if r.path is not None and \
@@ -37,12 +38,24 @@ def budget_rows(runs: list[Run]) -> list[tuple[str, str, str, str]]:
                          int(cfg.get("steps_per_episode", 0) or 0)))
         shown = ", ".join(f"{a:,}" + (f" + {b:,} stage 1" if b else "")
                           for a, b, _ in sorted(trained))
+        if pub is None:
+            rows.append((algo, shown, "—", UNKNOWN))
+            continue
         frac = ", ".join(percent((a + b) / (pub[0] + pub[1])) +
                          (f", on {k} sampled steps per episode" if k else "")
                          for a, b, k in sorted(trained))
         rows.append((algo, shown, f"{pub[0]:,}" + (f" + {pub[1]:,} stage 1" if pub[1] else ""),
                      frac))
     return rows
+
+
+UNKNOWN = "published budget unknown: not in the registry"
+
+
+def algos_with_runs(runs: list[Run]) -> list[str]:
+    """The registry's algorithms with runs, in its order, then the others, sorted."""
+    have = {r.algo for r in runs}
+    return [a for a in ALGOS if a in have] + sorted(have - set(ALGOS))
 
 
 def budget_lines(runs: list[Run]) -> list[str]:
@@ -62,10 +75,9 @@ def run_seconds(run: Run) -> float:
 def compute_rows(runs: list[Run]) -> list[tuple[str, int, float]]:
     """Per algorithm with runs: (algo, runs, hours of run wall time summed by ``run_seconds``)."""
     rows = []
-    for algo in ALGOS:
+    for algo in algos_with_runs(runs):
         mine = [r for r in runs if r.algo == algo]
-        if mine:
-            rows.append((algo, len(mine), sum(run_seconds(r) for r in mine) / 3600.0))
+        rows.append((algo, len(mine), sum(run_seconds(r) for r in mine) / 3600.0))
     return rows
 
 
@@ -79,7 +91,7 @@ def dataset_compute_rows(runs: list[Run], datasets: list[str]
         if not mine:
             continue
         minutes = {}
-        for algo in ALGOS:
+        for algo in algos_with_runs(mine):
             theirs = [run_seconds(r) for r in mine if r.algo == algo]
             if theirs:
                 minutes[algo] = sum(theirs) / len(theirs) / 60.0
@@ -88,8 +100,10 @@ def dataset_compute_rows(runs: list[Run], datasets: list[str]
 
 
 def compute_algos(rows: list[tuple[str, int, float, dict[str, float]]]) -> list[str]:
-    """The algorithms of ``dataset_compute_rows`` with runs on any dataset, in registry order."""
-    return [a for a in ALGOS if any(a in minutes for *_, minutes in rows)]
+    """The algorithms of ``dataset_compute_rows`` with runs on any dataset, in registry order,
+    then the others, sorted."""
+    have = {a for *_, minutes in rows for a in minutes}
+    return [a for a in ALGOS if a in have] + sorted(have - set(ALGOS))
 
 
 def compute_lines(runs: list[Run]) -> list[str]:

@@ -42,11 +42,15 @@ def _steps(trained: str) -> str:
 
 
 def budget_labels(runs: list[Run]) -> dict[str, str]:
-    """Per registered algorithm with runs, its name over the gradient steps it trained and their
+    """Per algorithm with runs, its name over the gradient steps it trained and their
     fraction of its published budget (``budget.py``), for the aggregate plots: methods trained
     for very different budgets are ranked side by side there."""
-    return {algo: f"{algo}\n{_steps(steps)} ({frac.split(', on ')[0]} of published)"
-            for algo, steps, _, frac in budget_rows(runs)}
+    def budget(pub: str, frac: str) -> str:
+        return "(published budget unknown)" if pub == "—" else \
+            f"({frac.split(', on ')[0]} of published)"
+
+    return {algo: f"{algo}\n{_steps(steps)} {budget(pub, frac)}"
+            for algo, steps, pub, frac in budget_rows(runs)}
 
 
 def _matrices(last: dict[str, dict[str, list[float]]]) -> dict[str, np.ndarray]:
