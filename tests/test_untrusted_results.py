@@ -57,8 +57,11 @@ def _markup_tree(root: Path) -> None:
     write_run(root, "bc", 0, 30.0, config={**cfg, "lr": _payload("config")})  # listed: drift
     write_run(root, "bc", 0, 40.0, source=_payload("source"))  # skipped: not a data source
     key = {"reference_key": _payload("reference_key")}  # compared, never shown
-    for schedule in ("paper-whole-ft", "paper-sampled"):
-        run = write_run(root, "iw_bc", 0, 30.0, dataset=HMR, schedule=schedule, final=key)
+    for schedule in ("paper-whole-ft", "paper-sampled"):  # a pair: the same stage-1 inputs
+        config = {"algo": "iw_bc", "threads": 1,
+                  **expected_config("iw_bc", HMR, 0, load_schedule(schedule))}
+        run = write_run(root, "iw_bc", 0, 30.0, dataset=HMR, schedule=schedule, final=key,
+                        config=config)
     (run.parents[4] / "paper-whole-ft" / run.relative_to(run.parents[4] / "paper-sampled")
      / "train_metrics.csv").write_text("step,train/weight_ess\n10,0.5\n")
     bad = write_run(root, "iw_bc", 1, 30.0, dataset=HMR, schedule="paper-whole-ft")
