@@ -68,8 +68,8 @@ def _sweep(args: argparse.Namespace) -> None:
         raise CuratedRLError(f"{len(out['failed'])} of {len(cells)} cells failed (listed above); "
                              f"run the same command again to retry them")
     if out.get("refused"):
-        raise CuratedRLError(f"{len(out['refused'])} finished cells were not exported (listed "
-                             f"above); export them with --export-as NAME")
+        raise CuratedRLError(f"{len(out['refused'])} finished or failed cells were not exported "
+                             f"(listed above); export them with --export-as NAME")
 
 
 def add(sub) -> None:

@@ -1,8 +1,8 @@
 """Each leaderboard section shows only what it has: the algorithms and datasets with averaged
 runs (a line names the others), the group averages some shown algorithm completes, the claims
 with runs of both sides; the headline names the algorithms without any run; a registered
-experiment's reading is interim until all its registered pairs are in. LEADERBOARD.md and the
-site say the same."""
+experiment's reading is interim until each of its registered pairs is in or left out because a
+run failed (tests/test_failed_runs.py). LEADERBOARD.md and the site say the same."""
 
 from __future__ import annotations
 
@@ -129,10 +129,12 @@ def test_a_registered_experiment_is_interim_until_all_its_pairs_are_in(tmp_path)
     write_run(root, "filtered_bc", 0, 30.0, dataset=HMR)
     text, page = _build(root, tmp_path)
     status = _status(text[text.index("## Schedule `paper-whole-ft`"):])
-    counts = ("in: 10 of 10 pairs on hopper-medium-replay, 10 of 10 pairs on "
-              "halfcheetah-medium-replay, 9 of 10 pairs on walker2d-medium-replay (29 of 30).")
+    counts = ("pairs in / left out because a run failed / missing: hopper-medium-replay "
+              "10 / 0 / 0, halfcheetah-medium-replay 10 / 0 / 0, walker2d-medium-replay "
+              "9 / 0 / 1 (29 / 0 / 1 of 30).")
     interim = ("The paired reading of iw_bc vs filtered_bc below is interim: the registered "
-               "verdict (docs/decisive.md) is read only when all 30 pairs are in.")
+               "verdict (docs/decisive.md) is read only when each of the 30 pairs is in or left "
+               "out because a run failed.")
     assert counts in status and interim in status and "Registered experiment" in status
     assert counts in page and interim in page
     assert "Registered experiment" not in text[text.index("## Schedule `cpu`"):]
@@ -143,7 +145,7 @@ def test_a_registered_experiment_is_interim_until_all_its_pairs_are_in(tmp_path)
     status = _status(text[text.index("## Schedule `paper-whole-ft`"):])
     verdict = ("All registered pairs are in: the paired reading of iw_bc vs filtered_bc below "
                "is the registered verdict (docs/decisive.md).")
-    assert "10 of 10 pairs on walker2d-medium-replay (30 of 30)." in status
+    assert "walker2d-medium-replay 10 / 0 / 0 (30 / 0 / 0 of 30)." in status
     assert verdict in status and "interim" not in status
     assert verdict in page and "is interim" not in page
 
@@ -153,5 +155,6 @@ def test_pairs_beyond_the_registration_are_never_read_as_its_verdict(tmp_path):
     _registered_runs(root, range(11))  # seed 10: a pair the plan does not hold
     text, page = _build(root, tmp_path)
     status = _status(text[text.index("## Schedule `paper-whole-ft`"):])
-    assert "(30 of 30)." in status and "also reads 3 pairs beyond the registered ones" in status
+    assert "(30 / 0 / 0 of 30)." in status
+    assert "also reads 3 pairs beyond the registered ones" in status
     assert "it is not the registered verdict" in status and "is the registered verdict" not in page

@@ -12,7 +12,11 @@ CPU type that made them regenerates) is listed apart like any other-bytes run, u
 the current bytes (``make reproduce``: the sweep counts such a cell as not done).
 A run whose dataset belongs to another data source than the folder it lies in
 (``ids.dataset_source``: a D4RL file under ``curatedrl/``) never enters that section.
-Anything else is listed, one line per run, and never averaged with the rest.
+Anything else is listed, one line per run, and never averaged with the rest. A failure record
+that passes these checks (a run of the schedule that stopped at a non-finite training metric:
+``results.is_failed``) is listed too, under ``failed_reason`` (its step; the error text it
+carries is never shown), and kept in ``Verdict.failed``: a registered experiment counts its pair
+as left out (``registered.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any, Callable
 import yaml
 
 from curatedrl.run.records.checkpoint import config_differences
+from curatedrl.benchmarks.leaderboard.results import is_failed
 from curatedrl.benchmarks.suites.cell_config import (SCHEDULE_DIR, cell_overrides, load_schedule,
                                                      variant_grid)
 from curatedrl.datasets.ids import SOURCE_RULE, dataset_slug, dataset_source
@@ -130,11 +135,17 @@ EARLIER_BYTES = ("trained on an earlier generation of its dataset (a content has
                  "until rerun on the current bytes")
 
 
+def failed_reason(run) -> str:
+    """The one line a failure record of the schedule is listed under."""
+    return f"failed: non-finite training metric at step {int(run.final['failed_step'])}"
+
+
 @dataclasses.dataclass
 class Verdict:
     admitted: list  # runs that enter the tables
     excluded: list[tuple[Any, str]]  # (run, one-line reason)
     earlier: list = dataclasses.field(default_factory=list)  # of ``excluded``: earlier bytes
+    failed: list = dataclasses.field(default_factory=list)  # of ``excluded``: failure records
 
 
 def run_dir(results: Path, run) -> Path:
@@ -173,7 +184,7 @@ def admit(runs: list, results: Path,
     if earlier_hashes is None:
         from curatedrl.datasets.manifest import earlier_hashes
     excluded: list[tuple[Any, str]] = []
-    kept, earlier = [], []
+    kept, earlier, failed = [], [], []
     for run in runs:
         reason = None
         folder, src = getattr(run, "source", "curatedrl"), dataset_source(run.dataset)
@@ -193,6 +204,9 @@ def admit(runs: list, results: Path,
             drift = config_drift(config, schedule)
             if drift:
                 reason = f"config differs from schedule {run.schedule}: " + "; ".join(drift)
+        if reason is None and is_failed(run):
+            reason = failed_reason(run)
+            failed.append(run)
         if reason:
             excluded.append((run, reason))
             earlier += [run] if reason == EARLIER_BYTES else []
@@ -214,4 +228,4 @@ def admit(runs: list, results: Path,
                                   f"{counts[(run.dataset, top)]} other runs of this dataset"))
         else:
             admitted.append(run)
-    return Verdict(admitted, excluded, earlier)
+    return Verdict(admitted, excluded, earlier, failed)

@@ -92,8 +92,8 @@ CAVEAT = ("Budgets differ: each algorithm is shown at the largest budget it has 
           "average is over the datasets' means and needs every dataset shown. Core-hours as in "
           "“Score against compute” below. This table reads no claim: a sweep still running "
           "shows the seeds it has finished, and each claim is read in its section, by the "
-          "paired rule (the decisive experiment's only when all its runs are in, "
-          "docs/decisive.md).")
+          "paired rule (the decisive experiment's only when each of its registered pairs is "
+          "in or left out because a run failed, docs/decisive.md).")
 
 
 def missing_text(rows: list[HeadlineRow]) -> str | None:

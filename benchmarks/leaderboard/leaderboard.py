@@ -9,9 +9,9 @@ dataset by a paired t-test with Holm's correction (``paired.py``; P(X > Y) besid
 descriptive; a registered experiment's reading marked interim until its pairs are in:
 ``registered.py``), and PNG plots.
 Runs that do not belong to their section's tables (other dataset bytes, a modified tree, a
-config beyond the schedule: benchmarks/leaderboard/admission.py) are listed, one line per reason
-with every run's folder (``listing.py``), never averaged; so are the run folders skipped as
-unusable (benchmarks/leaderboard/results.py), after the sections.
+config beyond the schedule, a failure record: benchmarks/leaderboard/admission.py) are listed,
+one line per reason with every run's folder (``listing.py``), never averaged; so are the run
+folders skipped as unusable (benchmarks/leaderboard/results.py), after the sections.
 Everything read from results/ is written as data (benchmarks/leaderboard/escaping.py).
 Nothing here depends on the clock or the machine: rebuilding from the same results gives the
 same files.
@@ -32,7 +32,7 @@ from curatedrl.benchmarks.leaderboard.md_tables import tables_md
 from curatedrl.benchmarks.leaderboard.results import Run, Skipped, load_results
 from curatedrl.benchmarks.leaderboard.budget import budget_lines, compute_lines
 from curatedrl.benchmarks.leaderboard.sections import PLOT_DIR, SOURCE, Section, \
-    build_sections, data_lines
+    build_sections, data_lines, kept_out_about
 from curatedrl.benchmarks.leaderboard.views import build_views
 from curatedrl.benchmarks.leaderboard.variants import variant_lines
 from curatedrl.run.records.rundir import atomic_write_text
@@ -59,8 +59,8 @@ def excluded_lines(sec: Section, results: Path) -> list[str]:
 
 
 SKIPPED_ABOUT = ("Their files cannot be used as they are (unreadable, naming another run than "
-                 "their folders, beyond any real score, or a failure record): listed, never "
-                 "averaged; `curatedrl leaderboard` warns about each.")
+                 "their folders, beyond any real score, or a failure record without its failed "
+                 "step): listed, never averaged; `curatedrl leaderboard` warns about each.")
 
 
 def skipped_lines(skipped: list[Skipped], results: Path) -> list[str]:
@@ -89,9 +89,7 @@ def schedule_section(sec: Section, results: Path, views=None) -> list[str]:
         "", "No run of this section is averaged: its tables appear when runs on the current "
         "data bytes are in (the runs listed apart below; the reproduce command reruns them)."]
     if sec.excluded:
-        lines += ["", "### Runs kept out of these tables", "",
-                  "Made on other dataset bytes, from a modified tree or with a config beyond "
-                  "the schedule: listed by reason, never averaged.", ""]
+        lines += ["", "### Runs kept out of these tables", "", kept_out_about(sec), ""]
         lines += excluded_lines(sec, results)
     if views is not None and (runs or sec.variant_runs):
         lines += views.section_md(sec, results)

@@ -98,10 +98,12 @@ def dataset_compute_table(runs: list[Run], datasets: list[str]) -> list[str]:
 
 
 def registered_lines(sec: Section) -> list[str]:
-    """Before a registered experiment's claims: how many of its pairs are in, and whether its
-    reading is interim (``registered.py``)."""
+    """Before a registered experiment's claims: how many of its pairs are in, left out because
+    a run failed and missing, and whether its reading is interim (``registered.py``)."""
     reg = registered_for(sec.schedule, sec.source)
-    return [] if reg is None else [f"**{md_text(status_text(reg, sec.last_seeds))}**", ""]
+    if reg is None:
+        return []
+    return [f"**{md_text(status_text(reg, sec.last_seeds, sec.failed))}**", ""]
 
 
 def tables_md(sec: Section, descriptive: list[str] = ()) -> list[str]:

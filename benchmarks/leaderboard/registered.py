@@ -1,7 +1,10 @@
 """Registered experiments: a schedule whose plan was committed before its first run fixes the
 comparison, the datasets and the paired seeds it is read on. Its section says, before its
-claims, how many of the registered pairs are in, and that the paired reading shown is interim
-until every one of them is; the analysis rule itself is ``paired.py``'s, unchanged.
+claims, how many of the registered pairs are in, how many are left out because a run failed
+(a failure record of the schedule, ``admission.failed_reason``: the plan reports such a pair as
+failed and leaves it out), and how many are missing; the paired reading shown is interim until
+none is missing, and is then the registered verdict, read from the pairs in. The analysis rule
+itself is ``paired.py``'s, unchanged.
 
 ``REGISTERED`` is data: the decisive experiment of docs/decisive.md (schedule
 ``paper-whole-ft``, iw-BC vs filtered BC, seeds 0-9 paired on the three medium-replay
@@ -46,13 +49,22 @@ def registered_for(schedule: str, source: str,
     return next((r for r in registry if (r.schedule, r.source) == (schedule, source)), None)
 
 
-def pairs_in(reg: Registered, seeds: dict[str, dict[str, dict[int, float]]]
-             ) -> list[tuple[str, int]]:
-    """Per registered dataset: how many of its registered seeds have an averaged run of both X
-    and Y (``seeds``: a section's last scores by algorithm, dataset and seed)."""
+def pair_counts(reg: Registered, seeds: dict[str, dict[str, dict[int, float]]],
+                failed: list = ()) -> list[tuple[str, int, int, int]]:
+    """Per registered dataset: (dataset, pairs in, pairs left out because a run failed, pairs
+    missing). A registered seed is in when both X and Y have an averaged run of it (``seeds``:
+    a section's last scores by algorithm, dataset and seed), else left out when the X or Y run
+    of it in the section is a failure record (``failed``: the section's, ``Section.failed``),
+    whatever the other arm holds, else missing."""
     xs, ys = seeds.get(reg.x, {}), seeds.get(reg.y, {})
-    return [(d, sum(s in xs.get(d, {}) and s in ys.get(d, {}) for s in reg.seeds))
-            for d in reg.datasets]
+    down = {(r.algo, r.dataset, int(r.final["seed"])) for r in failed}
+    out = []
+    for d in reg.datasets:
+        paired = {s for s in reg.seeds if s in xs.get(d, {}) and s in ys.get(d, {})}
+        left = {s for s in reg.seeds if s not in paired
+                and ((reg.x, d, s) in down or (reg.y, d, s) in down)}
+        out.append((d, len(paired), len(left), len(reg.seeds) - len(paired) - len(left)))
+    return out
 
 
 def extra_pairs(reg: Registered, seeds: dict[str, dict[str, dict[int, float]]]) -> int:
@@ -63,25 +75,35 @@ def extra_pairs(reg: Registered, seeds: dict[str, dict[str, dict[int, float]]]) 
                for d in xs for s in xs[d] if s in ys.get(d, {}))
 
 
-def status_text(reg: Registered, seeds: dict[str, dict[str, dict[int, float]]]) -> str:
-    """The line a registered section prints before its claims: the pairs in per dataset, and
+def status_text(reg: Registered, seeds: dict[str, dict[str, dict[int, float]]],
+                failed: list = ()) -> str:
+    """The line a registered section prints before its claims: per dataset the pairs in, left
+    out because a run failed (``failed``: the section's failure records) and missing, and
     whether the paired reading of X vs Y shown is interim or the registered verdict. Plain
     text: the caller escapes it for its format."""
-    counts = pairs_in(reg, seeds)
-    want = len(reg.seeds)
-    total, have = want * len(counts), sum(n for _, n in counts)
-    per = ", ".join(f"{n} of {want} pairs on {dataset_slug(d)}" for d, n in counts)
+    counts = pair_counts(reg, seeds, failed)
+    total = len(reg.seeds) * len(counts)
+    have, left, missing = (sum(c[i] for c in counts) for i in (1, 2, 3))
+    per = ", ".join(f"{dataset_slug(d)} {n} / {f} / {m}" for d, n, f, m in counts)
     head = (f"Registered experiment ({reg.plan}): {reg.x} vs {reg.y}, seeds "
-            f"{min(reg.seeds)}–{max(reg.seeds)} paired on {len(counts)} datasets; in: {per} "
-            f"({have} of {total}).")
+            f"{min(reg.seeds)}–{max(reg.seeds)} paired on {len(counts)} datasets; pairs in / "
+            f"left out because a run failed / missing: {per} ({have} / {left} / {missing} of "
+            f"{total}).")
     extra = extra_pairs(reg, seeds)
     if extra:
         return (f"{head} The paired reading of {reg.x} vs {reg.y} below also reads {extra} "
                 f"pairs beyond the registered ones (another seed or dataset): it is not the "
                 f"registered verdict, which {reg.plan} reads from the {total} registered pairs "
                 f"alone.")
-    if have < total:
+    if missing:
         return (f"{head} The paired reading of {reg.x} vs {reg.y} below is interim: the "
-                f"registered verdict ({reg.plan}) is read only when all {total} pairs are in.")
+                f"registered verdict ({reg.plan}) is read only when each of the {total} pairs "
+                f"is in or left out because a run failed.")
+    if left:
+        return (f"{head} Every registered pair is in or left out: {left} "
+                f"pair{'s' if left != 1 else ''} left out because a run failed (a non-finite "
+                f"training metric), as {reg.plan} registers; the paired reading of {reg.x} vs "
+                f"{reg.y} below is the registered verdict ({reg.plan}), read from the remaining "
+                f"{have} pairs.")
     return f"{head} All registered pairs are in: the paired reading of {reg.x} vs {reg.y} " \
         f"below is the registered verdict ({reg.plan})."

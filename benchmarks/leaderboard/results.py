@@ -5,6 +5,8 @@ run has them: ``episodes.py``, ``train_metrics.py``; ``<source>`` is the data so
 curatedrl, d4rl, minari, so sources never mix), read defensively and checked against
 ``schema.py``: a corrupt, partial or ill-typed file (a score that is a string, a bool, null or
 NaN) is skipped with one warning that names it and the field, never a crash and never averaged.
+A failure record (status ``failed``, ``failed_step``: a non-finite training metric) is a run
+too (``is_failed``): its section lists it apart, never averaged (``admission.admit``).
 
 Results come from pull requests, so every file is untrusted data. A run is also skipped, with
 one warning and one line in the pages (``load_results``), when its final.json names another cell
@@ -65,6 +67,11 @@ class Skipped:
     reason: str  # one line, without the folder's path
 
 
+def is_failed(run) -> bool:
+    """Whether a run is a failure record (no scores; never averaged or shown in a view)."""
+    return run.final.get("status") == "failed"
+
+
 def _skip(path: Path, problem: str) -> None:
     warnings.warn(f"skipping results file {str(path)!r}: {problem}", ResultsFileWarning,
                   stacklevel=4)
@@ -75,8 +82,6 @@ def _read_final(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     if final is None:
         return None, problem
     problem = final_problem(final)
-    if problem is None and final["status"] != "finished":
-        problem = f"status {final['status']!r}: a failure record, not a result"
     return (None, problem) if problem is not None else (final, None)
 
 
@@ -108,10 +113,12 @@ def _lone_surrogate(value: Any) -> bool:
 
 
 def _shown_problem(final: dict[str, Any]) -> str | None:
-    """What a finished final.json holds that the pages cannot show as a result, or None."""
+    """What a final.json holds that the pages cannot show (a finished run's as a result), or
+    None."""
     if "steps" not in final:
         return "field 'steps' is missing"
-    for key in ("normalized_score_last", "normalized_score_best"):
+    scores = ("normalized_score_last", "normalized_score_best")
+    for key in scores if final["status"] == "finished" else ():
         if abs(final[key]) > MAX_ABS_SCORE:
             return f"field {key!r} is {final[key]:g}, beyond ±{MAX_ABS_SCORE:g}: no real score"
     for key in ("git_commit", "hardware", "device"):
@@ -201,8 +208,8 @@ def _read_run(path: Path, variant: str | None = None) -> tuple[Run | None, str |
 
 
 def load_results(root: Path = Path("results")) -> tuple[list[Run], list[Skipped]]:
-    """Every finished run under ``root``, sorted by (schedule, source, algo, dataset, seed), and
-    every run folder skipped, with one ``ResultsFileWarning`` each."""
+    """Every finished or failed run under ``root``, sorted by (schedule, source, algo, dataset,
+    seed), and every run folder skipped, with one ``ResultsFileWarning`` each."""
     runs, skipped = [], []
     old = sorted(Path(root).glob("*/*/*/seed*/final.json"))
     if old:
@@ -224,5 +231,6 @@ def load_results(root: Path = Path("results")) -> tuple[list[Run], list[Skipped]
 
 
 def load_runs(root: Path = Path("results")) -> list[Run]:
-    """Every finished run under ``root`` (``load_results`` without the skipped folders)."""
+    """Every run under ``root``, finished or failed (``load_results`` without the skipped
+    folders)."""
     return load_results(root)[0]

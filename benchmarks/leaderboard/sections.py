@@ -43,6 +43,8 @@ class Section:
     excluded: list[tuple[Run, str]]  # runs listed apart, with the reason
     datasets: list[str]
     earlier: list[Run] = field(default_factory=list)  # of ``runs``: on earlier dataset bytes
+    failed: list[Run] = field(default_factory=list)  # of ``excluded``: failure records of the
+    # schedule (``admission.failed_reason``)
     last: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     last_seeds: dict[str, dict[str, dict[int, float]]] = field(default_factory=dict)  # by seed
     best: dict[str, dict[str, list[float]]] = field(default_factory=dict)
@@ -172,6 +174,14 @@ def data_lines(sec: Section) -> list[str]:
             f"(results/README.md)."]
 
 
+def kept_out_about(sec: Section) -> str:
+    """The sentence above a section's runs kept out of its tables. Plain text."""
+    why = ("from a modified tree or with a config beyond the schedule" if not sec.failed else
+           "from a modified tree, with a config beyond the schedule, or failed (a non-finite "
+           "training metric stopped them: failure records, no scores)")
+    return f"Made on other dataset bytes, {why}: listed by reason, never averaged."
+
+
 def make_section(schedule: str, source: str, runs: list[Run], results: Path, plot_dir: Path,
                  draw: bool, expected_hash: Callable[[str], str | None] | None = None,
                  earlier_hashes: Callable[[str], list[str]] | None = None) -> Section:
@@ -181,7 +191,7 @@ def make_section(schedule: str, source: str, runs: list[Run], results: Path, plo
     datasets = suite_datasets(source)
     datasets += sorted({r.dataset for r in verdict.admitted} - set(datasets))
     sec = Section(schedule, source, verdict.admitted, verdict.excluded, datasets,
-                  earlier=verdict.earlier)
+                  earlier=verdict.earlier, failed=verdict.failed)
     sec.last = _scores(sec.runs, "normalized_score_last")
     sec.last_seeds = _seeded(sec.runs, "normalized_score_last")
     sec.best = _scores(sec.runs, "normalized_score_best")

@@ -23,7 +23,8 @@ from curatedrl.benchmarks.leaderboard.site_figures import figures_html
 from curatedrl.benchmarks.leaderboard.site_tables import cell_templates, tables_html
 from curatedrl.benchmarks.leaderboard.results import Skipped
 from curatedrl.benchmarks.leaderboard.budget import budget_lines, compute_lines
-from curatedrl.benchmarks.leaderboard.sections import SOURCE, Section, data_lines
+from curatedrl.benchmarks.leaderboard.sections import SOURCE, Section, data_lines, \
+    kept_out_about
 from curatedrl.run.records.rundir import atomic_write_text
 
 HERE = Path(__file__).resolve().parent
@@ -63,8 +64,7 @@ def section_html(sec: Section, results: Path, views=None) -> list[str]:
         "LEADERBOARD.md).</p>"]
     if sec.excluded:
         out += ["<h3>Runs kept out of these tables</h3>",
-                "<p>Made on other dataset bytes, from a modified tree or with a config beyond "
-                "the schedule: listed by reason, never averaged.</p>"]
+                f"<p>{escape(kept_out_about(sec))}</p>"]
         out += listed_html(sec.excluded, results, "runs kept out")
     if views is not None and (sec.runs or sec.variant_runs):
         out += views.section_html(sec, results)
@@ -78,8 +78,9 @@ def skipped_html(skipped: list[Skipped], results: Path) -> list[str]:
         return []
     return ['<section id="skipped">', "<h2>Run folders skipped</h2>",
             "<p>Their files cannot be used as they are (unreadable, naming another run than "
-            "their folders, beyond any real score, or a failure record): listed, never "
-            "averaged; <code>curatedrl leaderboard</code> warns about each.</p>"] + \
+            "their folders, beyond any real score, or a failure record without its failed "
+            "step): listed, never averaged; <code>curatedrl leaderboard</code> warns about "
+            "each.</p>"] + \
         listed_html([(s, s.reason) for s in skipped], results, "run folders skipped") + \
         ["</section>"]
 

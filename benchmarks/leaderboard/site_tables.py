@@ -197,7 +197,7 @@ def tables_html(sec: Section, descriptive: list[str] = ()) -> list[str]:
     out += aggregate_table(sec)
     reg = registered_for(sec.schedule, sec.source)
     out += ["<h3>Claims, paired by seed</h3>",
-            f"<p><b>{escape(status_text(reg, sec.last_seeds))}</b></p>" if reg else "",
+            f"<p><b>{escape(status_text(reg, sec.last_seeds, sec.failed))}</b></p>" if reg else "",
             "<p>Each comparison X vs Y is read per dataset from the runs of X and Y with the "
             "same seed: a two-sided paired t-test on the differences X − Y, Holm-corrected "
             "across the datasets where that pair is read (family-wise α = 0.05). X higher or Y "

@@ -283,11 +283,14 @@ def replace_warning(todo, results, table, skip_exported, state=None) -> list[str
                 f"in {where} (committed results on a fresh clone); training them again "
                 f"REPLACES those files. Add --skip-exported to keep them and run only the "
                 f"cells the results lack."]
-    earlier = sum("earlier generation of its data" in (state or {}).get(c, ("", ""))[1]
-                  for c in held)
+    whys = [(state or {}).get(c, ("", ""))[1] for c in held]
+    earlier = sum("earlier generation of its data" in w for w in whys)
+    failed = sum(f"in {results}: failed at step" in w for w in whys)
     parts = [f"{earlier} trained on an earlier generation of their data, rerun on the "
              f"current bytes"] if earlier else []
-    other = len(held) - earlier
+    parts += [f"{failed} failed (a non-finite training metric: failure records), run again"] \
+        if failed else []
+    other = len(held) - earlier - failed
     parts += [f"{other} made with another config or other data"] if other else []
     why = "; ".join(parts)
     return [f"  note: {len(held)} of the cells to run have results in {where} ({why}); their "

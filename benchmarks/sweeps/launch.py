@@ -1,6 +1,7 @@
 """How a sweep's cells run: each job (one cell, or the stacked seeds of one algo x dataset) is
 one ``curatedrl train`` subprocess, run ``workers`` at a time in threads (``local``) or as Ray
-tasks (``ray``); each finished cell is published (exported) as soon as its job ends.
+tasks (``ray``); each finished or failed cell is published (exported, a failed one where it
+left a failure record) as soon as its job ends.
 ``sweep.py`` decides which cells run; this module only runs them."""
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def _run_train(cmd: list[str], overrides: dict[str, Any], env: dict[str, str], t
 def _collect(job_outcomes: list[dict], outcomes: list[dict], bar, publish) -> None:
     for outcome in job_outcomes:  # one per cell of the job
         outcomes.append(outcome)
-        if outcome["status"] == "finished":
+        if outcome["status"] in ("finished", "failed"):  # publish exports a failure record
             publish(outcome["cell"])
         bar.update(1)
     bar.set_postfix(failed=sum(o["status"] == "failed" for o in outcomes))

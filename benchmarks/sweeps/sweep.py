@@ -22,7 +22,11 @@ Finished cells are exported to ``<results>/<schedule>/<source>/<algo>/<dataset>/
 train_metrics.csv: metrics.csv's rows at the evaluation steps and the last step,
 ``run/records/train_summary.py``): the small files the leaderboard is built from. A finished
 cell is exported again by every sweep that finds it finished, so a sweep from a later checkout
-adds the files an earlier version did not export.
+adds the files an earlier version did not export. A failed run (final.json with status
+``failed``: a non-finite training metric, ``run/records/runrecord.py``) is exported the same
+way, with the same checks, when a sweep finds it (before its cell runs again) or ends with it:
+the leaderboard lists it, never averaged (``admission.py``), until a finished rerun of the cell
+replaces it. A cell that failed without a failure record (a crash) exports nothing.
 
 Backends (``launch.py``): ``local`` runs ``--workers`` cells at a time in subprocesses and needs
 no Ray; ``ray`` runs the same cells as Ray tasks (one CPU each, plus a GPU fraction when the
@@ -49,7 +53,9 @@ from curatedrl.benchmarks.sweeps.launch import run_local, run_ray
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.run.safety.lock import DirLock, check_output_dir, is_locked
 from curatedrl.fileio import atomic_write_dir, remove_stale_temporaries
+from curatedrl.run.records.rundir import read_json_object
 from curatedrl.run.records.runstate import resolved_config
+from curatedrl.run.safety.schema import final_problem
 from curatedrl.run.records.train_summary import TRAIN_METRICS_FILE, train_summary
 from curatedrl.run.loop.train import resolve_algo
 from curatedrl.errors import CuratedRLError
@@ -59,6 +65,7 @@ from curatedrl.provenance import git_commit
 PASS_ENV = ("MINARI_DATASETS_PATH", "CURATEDRL_CACHE", "WANDB_MODE", "WANDB_DIR",
             "WANDB_PROJECT", "WANDB_API_KEY", "PYTHONPATH")
 RESULT_FILES = ("config.yaml", "eval.csv", "final.json")  # final.json last: it marks complete
+FAILED_OPTIONAL = ("eval.csv",)  # a failure record is exported with it where the run has it
 OPTIONAL_FILES = ("episodes.csv",)  # exported when the run has it (runs since it was added)
 DERIVED_FILES = (TRAIN_METRICS_FILE,)  # made from the run's files at export, when it has them
 SWEEP_LOCK = ".sweep.lock"
@@ -110,24 +117,35 @@ def expand(suite_name: str, seeds: int | Iterable[int], algos: list[str] | None 
     return [Cell(a, d, s, v) for a in algos for d in datasets for v in grids[a] for s in seeds]
 
 
+def run_status(run_dir: Path) -> str | None:
+    """"finished" or "failed" when the run directory's final.json is a valid record of either
+    (``schema.final_problem``), else None (none yet, or a damaged one): what a sweep exports."""
+    final, problem = read_json_object(Path(run_dir) / "final.json")
+    if final is None or final_problem(final, scores_required=False) is not None:
+        return None
+    return final["status"]
+
+
 def export(run_dir: Path, dest: Path, schedule_name: str | None = None) -> None:
-    """Copy a finished run's small files into the results tree, as one set
+    """Copy a finished run's small files, or a failed run's (its failure record, config.yaml,
+    and the other files where it has them), into the results tree, as one set
     (``fileio.atomic_write_dir``: a killed export leaves the old three files or the new three,
     never a new config.yaml beside an old final.json). With ``schedule_name`` (a registered
     schedule), a run from a modified tree or with a config beyond that schedule is refused
     (CuratedRLError) and nothing is written."""
     if schedule_name is not None:
         check_export(run_dir, schedule_name)
-    files = {name: (run_dir / name).read_bytes() for name in OPTIONAL_FILES
+    optional = OPTIONAL_FILES + (FAILED_OPTIONAL if run_status(run_dir) == "failed" else ())
+    files = {name: (run_dir / name).read_bytes() for name in optional
              if (run_dir / name).exists()}
     summary = train_summary(run_dir)  # a few rows of metrics.csv (the whole file is MBs)
     if summary is not None:
         files[TRAIN_METRICS_FILE] = summary
-    for name in OPTIONAL_FILES + DERIVED_FILES:  # a run without it replaces one that had it
+    for name in optional + DERIVED_FILES:  # a run without it replaces one that had it
         if name not in files:
             (dest / name).unlink(missing_ok=True)
     atomic_write_dir(dest, {**files, **{name: (run_dir / name).read_bytes()
-                                        for name in RESULT_FILES}})
+                                        for name in RESULT_FILES if name not in optional}})
 
 
 def ensure_datasets(cells: list[Cell]) -> None:
@@ -250,8 +268,9 @@ def _execute(cells, schedule, base, results, backend, workers, address, extra, w
     jobs = [(g, [str(base / c.name) for c in g], overrides[g[0]], env, threads, wandb_group)
             for g in groups]
 
-    def publish(cell: Cell) -> None:  # as soon as a cell is finished: a killed sweep keeps it
-        if results is not None:
+    def publish(cell: Cell) -> None:  # as soon as a cell is finished or failed: a killed
+        # sweep keeps it; nothing without a result or a failure record (a crash)
+        if results is not None and run_status(base / cell.name) is not None:
             try:
                 export(base / cell.name, Path(results) / table / cell.name,
                        None if export_as else schedule["name"])
@@ -259,8 +278,8 @@ def _execute(cells, schedule, base, results, backend, workers, address, extra, w
                 out["refused"].append(str(exc))
                 print(f"  NOT EXPORTED {exc}")
 
-    for c in out["skipped"]:
-        publish(c)
+    for c in out["skipped"] + [c for c in todo if state[c][0] == "failed"]:
+        publish(c)  # a failed cell's record too, before it runs again
     runner = run_ray if backend == "ray" else run_local
     outcomes: list[dict] = []
     children.reset()

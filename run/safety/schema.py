@@ -5,7 +5,8 @@
   values once anchors and aliases are expanded (a "billion laughs" file of a few hundred bytes
   would otherwise expand to gigabytes when a sweep writes it out per cell).
 - ``final.json``: the fields below with their types; scores are finite numbers (``true``, ``"n/a"``,
-  ``null`` and ``NaN`` are refused, never averaged).
+  ``null`` and ``NaN`` are refused, never averaged). A failure record (status ``failed``: a
+  non-finite training metric) has no scores; in a table it names the step it failed at.
 - ``eval.csv``: an integer ``step`` and a finite ``normalized_mean`` on every row.
 - ``config.yaml`` of a run: a mapping with ``algo``, ``dataset`` (strings) and ``seed`` (an int).
 - ``rows.jsonl``: each line one object ``{"metrics" | "eval": {"step": int, ...}}``.
@@ -107,6 +108,7 @@ FINAL_FINISHED: dict[str, Field] = {
 FINAL_OPTIONAL: dict[str, Field] = {
     "steps": INT, "normalized_score_last_std": NUMBER, "return_last": NUMBER,
     "dataset_hash": STR, "threads": INT, "final_eval_episodes": INT}
+FINAL_FAILED: dict[str, Field] = {"failed_step": INT}  # in a table (results/)
 CONFIG: dict[str, Field] = {"algo": STR, "dataset": STR, "seed": INT}
 
 
@@ -131,12 +133,13 @@ NUMBER_OR_NULL = ("a finite number or null (no reference scores)",
 def final_problem(data: Any, scores_required: bool = True) -> str | None:
     """What is wrong with a ``final.json`` object, or None. Without ``scores_required`` (a run
     directory rather than a table) the normalised scores may be null: a dataset without
-    reference scores has none."""
+    reference scores has none, and a failure record need not name its failed step."""
     problem = _fields(data, FINAL_COMMON)
     if problem is not None:
         return problem
     if data["status"] == "failed":
-        return None
+        return _fields(data, FINAL_FAILED if scores_required else {},
+                       {"steps": INT, **FINAL_FAILED})
     if data["status"] != "finished":
         return f"field 'status' must be 'finished' or 'failed', got {data['status']!r}"
     required = FINAL_FINISHED if scores_required else {k: NUMBER_OR_NULL for k in FINAL_FINISHED}
