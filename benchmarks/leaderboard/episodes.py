@@ -11,13 +11,13 @@ a damaged eval.csv. Nothing in it is ever run or shown as markup."""
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 import warnings
 from pathlib import Path
 from typing import Any
 
+from curatedrl.benchmarks.leaderboard.csv_file import read_csv_file
 from curatedrl.run.records.rundir import ResultsFileWarning
 from curatedrl.run.records.runrecord import EPISODES_FILE, EPISODE_COLUMNS
 
@@ -83,25 +83,20 @@ def _order_problem(rows: list[dict[str, Any]]) -> str | None:
 
 def read_episodes(path: Path) -> tuple[list[dict[str, Any]] | None, str | None]:
     """(the rows of an episodes.csv, None) or (None, the problem)."""
-    try:
-        if Path(path).stat().st_size > MAX_BYTES:
-            return None, f"larger than {MAX_BYTES // 2**20} MiB"
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            if header != list(EPISODE_COLUMNS):
-                return None, (f"its header must be {','.join(EPISODE_COLUMNS)}, got "
-                              f"{','.join(header or [])!r}")
-            rows = []
-            for i, fields in enumerate(reader, start=2):
-                if len(fields) != len(EPISODE_COLUMNS):
-                    return None, f"line {i}: {len(fields)} fields, expected {len(EPISODE_COLUMNS)}"
-                try:
-                    rows.append(_row(dict(zip(EPISODE_COLUMNS, fields))))
-                except ValueError as exc:
-                    return None, f"line {i}: {exc}"
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return None, f"{type(exc).__name__}: {exc}"
+    header, lines, problem = read_csv_file(path, MAX_BYTES, f"{MAX_BYTES // 2**20} MiB")
+    if problem:
+        return None, problem
+    if header != list(EPISODE_COLUMNS):
+        return None, (f"its header must be {','.join(EPISODE_COLUMNS)}, got "
+                      f"{','.join(header or [])!r}")
+    rows = []
+    for i, fields in enumerate(lines, start=2):
+        if len(fields) != len(EPISODE_COLUMNS):
+            return None, f"line {i}: {len(fields)} fields, expected {len(EPISODE_COLUMNS)}"
+        try:
+            rows.append(_row(dict(zip(EPISODE_COLUMNS, fields))))
+        except ValueError as exc:
+            return None, f"line {i}: {exc}"
     if not rows:
         return None, "it holds no episodes"
     problem = _order_problem(rows)

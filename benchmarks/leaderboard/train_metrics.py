@@ -11,12 +11,12 @@ shown as markup: only numbers of known columns reach the pages."""
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 import warnings
 from pathlib import Path
 
+from curatedrl.benchmarks.leaderboard.csv_file import read_csv_file
 from curatedrl.run.records.rundir import ResultsFileWarning
 from curatedrl.run.records.train_summary import TRAIN_METRICS_FILE
 
@@ -58,33 +58,27 @@ def _header_problem(header: list[str] | None) -> str | None:
 def read_train_metrics(path: Path) -> tuple[Rows | None, str | None]:
     """(the rows, None) or (None, the problem): one dict per row, ``step`` an int and every
     metric a float (None for an empty field), in file order."""
-    try:
-        if Path(path).stat().st_size > MAX_BYTES:
-            return None, f"larger than {MAX_BYTES // 1024} KiB (a summary holds a few rows)"
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            problem = _header_problem(header)
-            if problem:
-                return None, problem
-            rows: Rows = []
-            for i, fields in enumerate(reader, start=2):
-                if len(fields) != len(header):
-                    return None, f"line {i}: {len(fields)} fields, expected {len(header)}"
-                if not _INT.fullmatch(fields[0]):
-                    return None, f"line {i}: field 'step' must be an integer >= 0, got " \
-                        f"{fields[0][:40]!r}"
-                step = int(fields[0])
-                if rows and step <= rows[-1]["step"]:
-                    return None, f"line {i}: step {step} does not come after step " \
-                        f"{rows[-1]['step']}"
-                try:
-                    values = {k: _value(v, k) for k, v in zip(header[1:], fields[1:])}
-                except ValueError as exc:
-                    return None, f"line {i}: {exc}"
-                rows.append({"step": step, **values})
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return None, f"{type(exc).__name__}: {exc}"
+    header, lines, problem = read_csv_file(
+        path, MAX_BYTES, f"{MAX_BYTES // 1024} KiB (a summary holds a few rows)")
+    problem = problem or _header_problem(header)
+    if problem:
+        return None, problem
+    rows: Rows = []
+    for i, fields in enumerate(lines, start=2):
+        if len(fields) != len(header):
+            return None, f"line {i}: {len(fields)} fields, expected {len(header)}"
+        if not _INT.fullmatch(fields[0]):
+            return None, f"line {i}: field 'step' must be an integer >= 0, got " \
+                f"{fields[0][:40]!r}"
+        step = int(fields[0])
+        if rows and step <= rows[-1]["step"]:
+            return None, f"line {i}: step {step} does not come after step " \
+                f"{rows[-1]['step']}"
+        try:
+            values = {k: _value(v, k) for k, v in zip(header[1:], fields[1:])}
+        except ValueError as exc:
+            return None, f"line {i}: {exc}"
+        rows.append({"step": step, **values})
     return (rows, None) if rows else (None, "it holds no rows")
 
 
