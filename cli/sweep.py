@@ -63,10 +63,11 @@ def _sweep(args: argparse.Namespace) -> None:
                 args.backend, args.workers, args.address, extra, group, gpu, args.threads,
                 skip_exported=args.skip_exported, dry_run=args.dry_run,
                 export_as=args.export_as, seeds_per_process=args.seeds_per_process,
-                source=source)
+                source=source, retry_failed=args.retry_failed)
     if out["failed"]:
         raise CuratedRLError(f"{len(out['failed'])} of {len(cells)} cells failed (listed above); "
-                             f"run the same command again to retry them")
+                             f"a crash resumes when the same command runs again, a failure "
+                             f"record (non-finite metric) only with --retry-failed")
     if out.get("refused"):
         raise CuratedRLError(f"{len(out['refused'])} finished or failed cells were not exported "
                              f"(listed above); export them with --export-as NAME")
@@ -78,7 +79,8 @@ def add(sub) -> None:
         description="Run every algo x dataset x seed cell of a suite, several at a time, each in "
                     "its own `curatedrl train` process. Finished cells are skipped, so a killed "
                     "sweep started again runs only the unfinished ones; failed cells are listed "
-                    "at the end and the others go on. Finished cells are copied (final.json, "
+                    "at the end and the others go on (a cell that failed with a non-finite "
+                    "metric is not run again without --retry-failed). Finished cells are copied (final.json, "
                     "eval.csv, config.yaml, episodes.csv, and train_metrics.csv: the rows of "
                     "metrics.csv at the evaluation steps and the last step) into the results "
                     "tree that `curatedrl leaderboard` reads; a sweep that finds a cell "
@@ -147,6 +149,12 @@ def add(sub) -> None:
                    help="also skip cells the results tree already holds as finished (to go on "
                         "with a committed sweep from a fresh clone; without it, a fresh clone "
                         "reruns every cell and overwrites its results)")
+    p.add_argument("--retry-failed", dest="retry_failed", action="store_true",
+                   help="run again, from its last checkpoint, a cell whose run (or, with "
+                        "--skip-exported, whose exported folder) is a failure record of the same "
+                        "config (a non-finite training metric); without it such cells are listed "
+                        "as failed before and left as they are (on CPU the same config fails "
+                        "again at the same step)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a config field in every cell (after schedule and per-dataset "
                         "configs), e.g. --set eval_episodes=5")
@@ -154,6 +162,7 @@ def add(sub) -> None:
                    help="mirror every cell to Weights & Biases, all in the group "
                         "sweep-<suite>-<schedule>")
     p.add_argument("--dry-run", action="store_true",
-                   help="list the cells that would run (pending, partial or failed) and stop; "
-                        "nothing is trained, generated or written")
+                   help="list the cells that would run (pending, partial or changed, and "
+                        "failed ones with --retry-failed) and stop; nothing is trained, "
+                        "generated or written")
     p.set_defaults(func=_sweep)

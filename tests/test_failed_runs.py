@@ -50,19 +50,33 @@ def test_a_sweep_exports_a_failed_run_and_a_finished_rerun_replaces_it(
         runs, skipped = load_results(results)
     assert [r.final["status"] for r in runs] == ["failed"] and skipped == []
     capsys.readouterr()
-    plan = sweep([cell], DIVERGES, root, results, skip_exported=True, dry_run=True, threads=1)
-    assert plan["todo"] == [cell]  # a failure record is no finished cell: it runs again
-    assert "(1 failed (a non-finite training metric: failure records), run again)" in \
-        capsys.readouterr().out
+    # a failure record is a result: not run again, here or from the results tree alone
+    for where, skip in ((root, False), (tmp_path / "fresh", True)):
+        plan = sweep([cell], DIVERGES, where, results, skip_exported=skip, dry_run=True,
+                     threads=1)
+        assert plan["todo"] == [] and plan["failed_before"] == [cell]
+        assert "1 failed before (failure records; not run again, --retry-failed runs them)" \
+            in capsys.readouterr().out
+    plan = sweep([cell], DIVERGES, root, results, skip_exported=True, dry_run=True, threads=1,
+                 retry_failed=True)
+    assert plan["todo"] == [cell] and plan["failed_before"] == []
+    assert "(1 failed (a non-finite training metric: failure records), run again " \
+           "(--retry-failed))" in capsys.readouterr().out
 
-    # a sweep that finds the failed cell exports its record before the cell runs again
+    # a sweep that finds the failed cell exports its record and leaves the cell as it is;
+    # with --retry-failed it exports the record before the cell runs again
     shutil.rmtree(results)
     seen = []
     module = importlib.import_module("curatedrl.benchmarks.sweeps.sweep")
     monkeypatch.setattr(module, "run_local",
                         lambda jobs, *args: seen.append(((dest / "final.json").exists(),
                                                          [c for j in jobs for c in j[0]])))
-    sweep([cell], DIVERGES, root, results, progress=False, threads=1)
+    out = sweep([cell], DIVERGES, root, results, progress=False, threads=1)
+    assert seen == [] and out["failed_before"] == [cell] and not out["failed"]
+    assert (dest / "final.json").read_bytes() == (run / "final.json").read_bytes()
+    assert f"FAILED BEFORE {cell.name}: failed at step 2" in capsys.readouterr().out
+    shutil.rmtree(results)
+    sweep([cell], DIVERGES, root, results, progress=False, threads=1, retry_failed=True)
     assert seen == [(True, [cell])]
     assert (dest / "final.json").read_bytes() == (run / "final.json").read_bytes()
     monkeypatch.undo()

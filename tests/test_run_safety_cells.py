@@ -67,16 +67,22 @@ def test_changed_set_and_other_data_are_not_finished_another_thread_count_is(
 
 def test_resume_with_another_thread_count(hopper_random_id, tmp_path, monkeypatch, capsys):
     run = tmp_path / "run"
-    update = BC.update
+    update, prepare = BC.update, BC.prepare
+
+    def prepared(self, *args, **kwargs):  # the run's own agent, not a stage 1 it may train
+        self.interrupt_at = 14            # (alone, the test finds no cached stage 1)
+        return prepare(self, *args, **kwargs)
 
     def interrupted(self, batch):
-        if self.num_updates == 14:
+        if self.num_updates == getattr(self, "interrupt_at", None):
             raise KeyboardInterrupt
         return update(self, batch)
+    monkeypatch.setattr(BC, "prepare", prepared)
     monkeypatch.setattr(BC, "update", interrupted)
     with pytest.raises(KeyboardInterrupt, match="interrupted at step 15 of 20.*step 10"):
         train("bc", hopper_random_id, 0, FAST, run, progress=False)
     monkeypatch.setattr(BC, "update", update)
+    monkeypatch.setattr(BC, "prepare", prepare)
     before = digest(run)
     torch.set_num_threads(2)
     try:

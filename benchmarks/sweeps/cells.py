@@ -16,10 +16,13 @@ cell's draw (final.json records both), so a sweep with ``--threads 2`` skips com
 with ``--threads 1`` (and the reverse) and the leaderboard's reproduce commands need no thread
 count to recognise them.
 
-States: ``finished``; ``failed`` / ``partial`` (same config: the run resumes); ``pending``;
-``changed`` (another config or other data) and ``damaged`` (an unreadable or ill-typed file):
-both never count as finished; the sweep moves such a run directory aside and trains the cell
-anew.
+States: ``finished``; ``failed`` (a failure record of the same config: a non-finite training
+metric stopped the run; on CPU the same config fails again at the same step, so a sweep runs it
+again, from its last checkpoint, only when asked: ``--retry-failed``; a failure record in the
+results tree counts the same under ``--skip-exported``); ``partial`` (same config, no record: a
+killed or crashed run resumes); ``pending``; ``changed`` (another config or other data) and
+``damaged`` (an unreadable or ill-typed file): both never count as finished; the sweep moves such
+a run directory aside and trains the cell anew.
 """
 
 from __future__ import annotations
@@ -146,7 +149,7 @@ def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] 
             other = (f" (trained with {threads} torch threads)"
                      if threads is not None and threads != expected.get("threads") else "")
             return "finished", f"finished with this config{other}"
-        return "failed", f"failed at step {final.get('failed_step')}; resumes"
+        return "failed", f"failed at step {final.get('failed_step')}"
     if folder.exists():
         return "partial", "started; resumes from its last checkpoint"
     return "pending", "not started"
@@ -161,9 +164,11 @@ def move_aside(run_dir: Path, base: Path, name: str) -> Path:
 
 
 def plan(cells, schedule, base, results, skip_exported, expected, hashes, backend, workers,
-         dry_run=False, defaults=None, table=None):
+         dry_run=False, defaults=None, table=None, retry_failed=False):
     """Each cell's (state, why), the summary line, and the todo list. ``table``: the results
-    folder the cells export to (``<schedule>/<source>``, or another name for the schedule)."""
+    folder the cells export to (``<schedule>/<source>``, or another name for the schedule).
+    A cell whose run (or, with ``skip_exported``, whose exported folder) is a failure record of
+    the same config is not run again unless ``retry_failed``: out["failed_before"]."""
     defaults = defaults or {}
     table = table or f"{schedule['name']}/curatedrl"
     state = {c: cell_state(base / c.name, expected[c], defaults.get(c)) for c in cells}
@@ -174,13 +179,19 @@ def plan(cells, schedule, base, results, skip_exported, expected, hashes, backen
                                  defaults.get(c))
                 if exp[0] == "finished":
                     state[c] = ("exported", f"in {results}")
+                elif exp[0] == "failed" and state[c][0] == "pending":
+                    state[c] = ("failed", f"in {results}: {exp[1]}")
                 elif exp[0] != "pending":
                     state[c] = (state[c][0], f"{state[c][1]}; in {results}: {exp[1]}")
     skipped = [c for c in cells if state[c][0] == "finished"]
     exported = [c for c in cells if state[c][0] == "exported"]
-    todo = [c for c in cells if state[c][0] not in ("finished", "exported")]
+    failed_before = [] if retry_failed else [c for c in cells if state[c][0] == "failed"]
+    todo = [c for c in cells if state[c][0] not in ("finished", "exported")
+            and c not in failed_before]
     in_results = f", {len(exported)} already in {results}" if skip_exported else ""
-    print(f"sweep: {len(cells)} cells, {len(skipped)} already finished{in_results}, "
+    not_again = (f", {len(failed_before)} failed before (failure records; not run again, "
+                 f"--retry-failed runs them)" if failed_before else "")
+    print(f"sweep: {len(cells)} cells, {len(skipped)} already finished{in_results}{not_again}, "
           f"{len(todo)} to run (schedule {schedule['name']}, backend {backend}, "
           f"{workers} workers)")
     if todo:
@@ -194,7 +205,7 @@ def plan(cells, schedule, base, results, skip_exported, expected, hashes, backen
         for ds, (h, source, _) in hashes.items():
             print(f"  data {ds}: content hash {h} ({source})")
     return state, {"finished": [], "skipped": skipped, "exported": exported, "failed": [],
-                   "todo": todo, "refused": []}
+                   "failed_before": failed_before, "todo": todo, "refused": []}
 
 
 def _mean_seconds(folder: Path) -> tuple[float, float] | None:
@@ -285,11 +296,11 @@ def replace_warning(todo, results, table, skip_exported, state=None) -> list[str
                 f"cells the results lack."]
     whys = [(state or {}).get(c, ("", ""))[1] for c in held]
     earlier = sum("earlier generation of its data" in w for w in whys)
-    failed = sum(f"in {results}: failed at step" in w for w in whys)
+    failed = sum("failed at step" in w for w in whys)
     parts = [f"{earlier} trained on an earlier generation of their data, rerun on the "
              f"current bytes"] if earlier else []
-    parts += [f"{failed} failed (a non-finite training metric: failure records), run again"] \
-        if failed else []
+    parts += [f"{failed} failed (a non-finite training metric: failure records), run again "
+              f"(--retry-failed)"] if failed else []
     other = len(held) - earlier - failed
     parts += [f"{other} made with another config or other data"] if other else []
     why = "; ".join(parts)

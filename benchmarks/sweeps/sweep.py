@@ -24,9 +24,12 @@ train_metrics.csv: metrics.csv's rows at the evaluation steps and the last step,
 cell is exported again by every sweep that finds it finished, so a sweep from a later checkout
 adds the files an earlier version did not export. A failed run (final.json with status
 ``failed``: a non-finite training metric, ``run/records/runrecord.py``) is exported the same
-way, with the same checks, when a sweep finds it (before its cell runs again) or ends with it:
-the leaderboard lists it, never averaged (``admission.py``), until a finished rerun of the cell
-replaces it. A cell that failed without a failure record (a crash) exports nothing.
+way, with the same checks, when a sweep finds it or ends with it: the leaderboard lists it,
+never averaged (``admission.py``). A later sweep does not run a failed cell again (on CPU the
+same config fails again at the same step, and a rerun until one succeeds would choose results by
+their outcome): it lists it as failed before, unless ``retry_failed`` (``--retry-failed``) asks
+for it; a finished rerun then replaces the record. A cell that failed without a failure record (a
+crash) exports nothing and resumes from its last checkpoint.
 
 Backends (``launch.py``): ``local`` runs ``--workers`` cells at a time in subprocesses and needs
 no Ray; ``ray`` runs the same cells as Ray tasks (one CPU each, plus a GPU fraction when the
@@ -170,10 +173,10 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
           wandb_group: str | None = None, gpu_fraction: float = 0.0, threads: int = 0,
           progress: bool = True, skip_exported: bool = False,
           dry_run: bool = False, export_as: str | None = None,
-          seeds_per_process: int | None = None, source: str | None = None
-          ) -> dict[str, list]:
-    """Run the unfinished cells; returns {"finished", "skipped", "exported", "failed", "todo",
-    "refused"} lists.
+          seeds_per_process: int | None = None, source: str | None = None,
+          retry_failed: bool = False) -> dict[str, list]:
+    """Run the unfinished cells; returns {"finished", "skipped", "exported", "failed",
+    "failed_before", "todo", "refused"} lists.
 
     ``source``: the data source of the cells (``sources.py``; None: the one their datasets
     belong to, ``ids.dataset_source``; a dataset of another source is refused in one line): they
@@ -184,7 +187,9 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
     ``skip_exported``: also skip cells the results tree already holds as finished with the same
     config (their run directory may be on another machine); they are neither rerun nor
     overwritten. ``dry_run``: list the cells that would run (and why) and return without
-    running any. ``seeds_per_process``: how many seeds of a cell train in one process,
+    running any. ``retry_failed``: run again the cells whose run (or exported folder) is a
+    failure record of the same config; without it they are listed in "failed_before" and left
+    as they are. ``seeds_per_process``: how many seeds of a cell train in one process,
     stacked (``seedgroups.py``; None: all of them where the algorithm stacks). Ctrl-C /
     SIGTERM raise ``KeyboardInterrupt`` saying how to resume."""
     if workers < 1:
@@ -231,13 +236,15 @@ def sweep(cells: list[Cell], schedule: dict[str, Any], root: Path = Path("runs")
         if busy:
             print(f"sweep: {base} is in use by process {busy} (another sweep)")
         return plan(cells, schedule, base, results, skip_exported, expected, hashes, backend,
-                    workers, dry_run=True, defaults=defaults, table=table)[1]
+                    workers, dry_run=True, defaults=defaults, table=table,
+                    retry_failed=retry_failed)[1]
     base.mkdir(parents=True, exist_ok=True)
     with DirLock(base, "sweep root", SWEEP_LOCK,
                  hint="; wait for that sweep to end, or pass another --root"):
         _remove_temporaries(base, None if results is None else Path(results) / table)
         state, out = plan(cells, schedule, base, results, skip_exported, expected, hashes,
-                          backend, workers, defaults=defaults, table=table)
+                          backend, workers, defaults=defaults, table=table,
+                          retry_failed=retry_failed)
         return _execute(cells, schedule, base, results, backend, workers, address, extra,
                         wandb_group, gpu_fraction, threads, progress, state, out, overrides,
                         table, export_as, seedgroups.groups(out["todo"], seeds_per_process, cfgs))
@@ -278,8 +285,8 @@ def _execute(cells, schedule, base, results, backend, workers, address, extra, w
                 out["refused"].append(str(exc))
                 print(f"  NOT EXPORTED {exc}")
 
-    for c in out["skipped"] + [c for c in todo if state[c][0] == "failed"]:
-        publish(c)  # a failed cell's record too, before it runs again
+    for c in out["skipped"] + [c for c in cells if state[c][0] == "failed"]:
+        publish(c)  # a failed cell's record too (before it runs again, with --retry-failed)
     runner = run_ray if backend == "ray" else run_local
     outcomes: list[dict] = []
     children.reset()
@@ -301,12 +308,18 @@ def _execute(cells, schedule, base, results, backend, workers, address, extra, w
             signal.signal(signal.SIGTERM, previous)
     failed = [o for o in outcomes if o["status"] != "finished"]
     finished = [o["cell"] for o in outcomes if o["status"] == "finished"]
-    _report(finished, out["skipped"] + out["exported"], failed)
+    _report(finished, out["skipped"] + out["exported"], failed,
+            [(c, state[c][1]) for c in out["failed_before"]])
     return {**out, "finished": finished, "failed": failed}
 
 
-def _report(finished: list[Cell], skipped: list[Cell], failed: list[dict]) -> None:
+def _report(finished: list[Cell], skipped: list[Cell], failed: list[dict],
+            before: list[tuple[Cell, str]]) -> None:
+    again = f", {len(before)} failed before (not run again)" if before else ""
     print(f"sweep done: {len(finished)} finished, {len(skipped)} skipped (finished before), "
-          f"{len(failed)} failed")
+          f"{len(failed)} failed{again}")
     for o in failed:
         print(f"  FAILED {o['cell'].name}: {o['error']}\n    log: {o['log']}")
+    for cell, why in before:
+        print(f"  FAILED BEFORE {cell.name}: {why} (a failure record; --retry-failed runs it "
+              f"again)")
