@@ -116,7 +116,8 @@ def test_tuning_view_from_fixture_runs_is_deterministic_and_lists_bad_files(tmp_
 def test_without_episodes_the_section_says_so(tmp_path):
     write_run(tmp_path, "bc", 0, 10.0)
     text = build(tmp_path, tmp_path / "LB.md", tmp_path / "p", draw=False)
-    assert "No run of this section records its episodes yet" in text
+    assert "No run of this section (1 in all) records its episodes (episodes.csv beside " \
+        "final.json, which runs write from commit 9ad526e on" in text
 
 
 # --- score against compute ------------------------------------------------------------------

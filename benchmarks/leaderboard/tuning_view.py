@@ -59,8 +59,9 @@ def build_tuning_view(sec, plot_dir: Path, draw: bool = True) -> TuningView:
 
 def coverage_text(view: TuningView) -> str:
     if not view.covered:
-        return "No run of this section records its episodes yet (episodes.csv beside " \
-            "final.json): no curve to draw."
+        return f"No run of this section ({view.runs} in all) records its episodes (episodes.csv " \
+            f"beside final.json, which runs write from commit 9ad526e on; an earlier run has " \
+            f"none, and exporting it again cannot add it): no curve to draw."
     return f"{view.covered} of the section's {view.runs} runs record their episodes " \
         f"(episodes.csv); the others are not covered."
 
