@@ -41,6 +41,7 @@ def test_a_sweep_exports_a_failed_run_and_a_finished_rerun_replaces_it(
     record = json.loads((dest / "final.json").read_text())
     assert record["status"] == "failed" and record["failed_step"] == 2
     assert "non-finite training metric at step 2" in record["error"]
+    assert str(tmp_path) not in record["error"]  # no path of the machine in the results
     assert {p.name for p in dest.iterdir()} == {"final.json", "config.yaml", "eval.csv",
                                                 "episodes.csv"}  # no metrics row before step 2
     for name in ("final.json", "config.yaml"):

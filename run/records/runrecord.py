@@ -157,14 +157,14 @@ class RunRecord:
         kept = (f"{RESUME_FILE} keeps the last good state (step {self.last_saved}); running the "
                 f"same command again resumes from it" if self.last_saved is not None else
                 "no checkpoint was written before it, so running again starts over")
-        message = (f"non-finite training metric at step {step}: {values}; run marked failed in "
-                   f"{self.run_dir / 'final.json'}; {kept}")
+        what = f"non-finite training metric at step {step}: {values}"
         write_csv(self.run_dir / "metrics.csv", self.tables["metrics"])
         write_csv(self.run_dir / "eval.csv", self.tables["eval"])
         self.write_episodes()
-        write_json(self.run_dir / "final.json", {
-            **self.summary("failed"), "error": message, "failed_step": step,
+        write_json(self.run_dir / "final.json", {  # no path of this machine: results carry it
+            **self.summary("failed"), "error": f"{what}; {kept}", "failed_step": step,
             "last_checkpoint_step": self.last_saved})
+        message = f"{what}; run marked failed in {self.run_dir / 'final.json'}; {kept}"
         if self.wandb is not None:
             self.wandb.finish(exit_code=1)
         return message
