@@ -211,3 +211,24 @@ def test_page_shows_the_headline_first_then_tuning_and_compute_views(tmp_path):
         assert browser.execute_script("return arguments[0].naturalWidth", images[0]) > 0
     finally:
         browser.quit()
+
+
+def test_on_a_phone_the_headline_keeps_its_algorithm_column_in_view(tmp_path):
+    """The headline table is wider than a phone: scrolled sideways, its first column (the
+    algorithm and its budget) and that column's header stay at the left edge."""
+    page = _site(tmp_path)
+    browser = _driver(*WIDTHS["phone"], phone=True)
+    try:
+        browser.get(page.as_uri())
+        box = browser.execute_script(
+            "const t = document.getElementById('headline-table'), s = t.closest('.scroll');"
+            "t.scrollIntoView(); s.scrollLeft = 400;"
+            "const r = c => c.getBoundingClientRect().left;"
+            "return [s.scrollLeft, r(s), r(t.querySelector('tbody td')),"
+            "        r(t.querySelector('thead th')), r(t.querySelectorAll('tbody td')[1])];")
+        scrolled, edge, cell, head, second = box
+        assert scrolled > 0  # the table is wider than the phone
+        assert abs(cell - edge) <= 1 and abs(head - edge) <= 1
+        assert second < edge + 100  # the next column moved under it
+    finally:
+        browser.quit()
