@@ -96,6 +96,13 @@ def _threads_of(final: dict[str, Any] | None) -> int | None:
     return (final or {}).get("threads") or (int(match.group(1)) if match else None)
 
 
+def read_final(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """(final.json's record, None) when it is a valid finished or failed record
+    (``schema.final_problem``), else (None or the object, its problem)."""
+    final, problem = read_json_object(Path(path))
+    return final, problem or final_problem(final, scores_required=False)
+
+
 def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] | None = None
                ) -> tuple[str, str]:
     """(state, why) of a run directory or exported results folder for the cell ``expected``.
@@ -111,8 +118,7 @@ def cell_state(folder: Path, expected: dict[str, Any], defaults: dict[str, Any] 
     final_path, config_path = folder / "final.json", folder / "config.yaml"
     final = None
     if final_path.exists():
-        final, problem = read_json_object(final_path)
-        problem = problem or final_problem(final, scores_required=False)
+        final, problem = read_final(final_path)
         if problem is not None:
             return "damaged", f"final.json is damaged: {problem}"
     if config_path.exists():

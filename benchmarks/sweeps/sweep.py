@@ -49,16 +49,15 @@ from curatedrl.algos import config_from_dict
 from curatedrl.benchmarks.suites import sources
 from curatedrl.benchmarks.sweeps import children, seedgroups
 from curatedrl.benchmarks.leaderboard.admission import check_export, check_sweep_export
-from curatedrl.benchmarks.sweeps.cells import data_hashes, move_aside, plan, recorded_before
+from curatedrl.benchmarks.sweeps.cells import data_hashes, move_aside, plan, read_final, \
+    recorded_before
 from curatedrl.benchmarks.suites.cell_config import cell_overrides, suite, variant_grid
 from curatedrl.algos.variants import check_variant
 from curatedrl.benchmarks.sweeps.launch import run_local, run_ray
 from curatedrl.datasets.ids import dataset_slug
 from curatedrl.run.safety.lock import DirLock, check_output_dir, is_locked
 from curatedrl.fileio import atomic_write_dir, remove_stale_temporaries
-from curatedrl.run.records.rundir import read_json_object
 from curatedrl.run.records.runstate import resolved_config
-from curatedrl.run.safety.schema import final_problem
 from curatedrl.run.records.train_summary import TRAIN_METRICS_FILE, train_summary
 from curatedrl.run.loop.train import resolve_algo
 from curatedrl.errors import CuratedRLError
@@ -123,10 +122,8 @@ def expand(suite_name: str, seeds: int | Iterable[int], algos: list[str] | None 
 def run_status(run_dir: Path) -> str | None:
     """"finished" or "failed" when the run directory's final.json is a valid record of either
     (``schema.final_problem``), else None (none yet, or a damaged one): what a sweep exports."""
-    final, problem = read_json_object(Path(run_dir) / "final.json")
-    if final is None or final_problem(final, scores_required=False) is not None:
-        return None
-    return final["status"]
+    final, problem = read_final(Path(run_dir) / "final.json")
+    return None if problem is not None else final["status"]
 
 
 def export(run_dir: Path, dest: Path, schedule_name: str | None = None) -> None:
